@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,8 @@ SIMULATED_SOURCE = "simulator"
 SIMULATED_RUN_INTERVAL = timedelta(minutes=30)
 
 ProgressCallback = Callable[[int, int], None]
+# Set by the CLI around an in-process run so the ingest asset can drive its progress bar.
+PAGE_PROGRESS: ContextVar[ProgressCallback | None] = ContextVar("page_progress", default=None)
 
 
 @dataclass
@@ -95,6 +98,7 @@ def ingest_snapshot(
 ) -> IngestOutcome:
     """List every task, land and flatten it, and commit one snapshot; raise on anything inexact."""
     started = time.perf_counter()
+    progress = progress or PAGE_PROGRESS.get()
     snapshot_at = now or datetime.now(UTC)
     snapshot_id = new_snapshot_id(snapshot_at)
     source = source_label(settings)

@@ -189,3 +189,52 @@ TABLES: dict[str, pa.Schema] = {
     "quarantine": QUARANTINE,
     "snapshots": SNAPSHOTS,
 }
+
+#: Tables the flattener fills from a page's tasks (``snapshots`` is written by the store).
+FLAT_TABLES: tuple[str, ...] = (
+    "tasks",
+    "sub_tasks",
+    "source_servers",
+    "target_servers",
+    "special_configs",
+    "quarantine",
+)
+
+#: Where each table's records sit inside one API task: the key holding them and whether it
+#: is an ``array`` of objects or a single ``object``. ``tasks`` rows are the tasks themselves.
+RECORD_SOURCES: dict[str, tuple[str, str]] = {
+    "sub_tasks": ("sub_tasks", "array"),
+    "source_servers": ("source_server", "object"),
+    "target_servers": ("target_server", "object"),
+    "special_configs": ("special_config", "array"),
+}
+
+#: Columns the flattener computes rather than reads from the JSON.
+DERIVED_COLUMNS = frozenset({"snapshot_id", "snapshot_at", "task_id", "ordinal", "extra"})
+
+#: Objects of a task flattened into prefixed ``tasks`` columns (``clone_server_vm_id``, ...).
+PREFIXED_OBJECTS: tuple[str, ...] = ("clone_server", "network_check_info")
+
+
+def _json_path(table: str, column: str) -> tuple[str, ...]:
+    """The JSON path feeding ``column``, relative to one record of ``table``."""
+    if table == "tasks":
+        if column in ("source_server_id", "target_server_id"):
+            return (column.removesuffix("_id"), "id")
+        for prefix in PREFIXED_OBJECTS:
+            if column.startswith(prefix + "_"):
+                return (prefix, column.removeprefix(prefix + "_"))
+    return (column,)
+
+
+#: Which JSON field feeds which lake column, per flattened table: column -> path relative to
+#: the table's record (e.g. ``tasks.clone_server_vm_id`` <- ``("clone_server", "vm_id")``).
+JSON_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    table: {
+        field.name: _json_path(table, field.name)
+        for field in TABLES[table]
+        if field.name not in DERIVED_COLUMNS
+    }
+    for table in FLAT_TABLES
+    if table != "quarantine"
+}

@@ -1,0 +1,65 @@
+"""The SMS source as a Dagster resource: settings from the environment via ``EnvVar``.
+
+Only variables that are set become ``EnvVar`` references, so Dagster stores the
+variable *name* in run config and never the token, AK or SK themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import dagster as dg
+
+from pipelines.settings import SourceSettings, load_source_settings
+
+SOURCE_VARS = (
+    "SMS_ENDPOINT",
+    "SMS_REGION",
+    "SMS_AUTH_TOKEN",
+    "CLOUD_SDK_AK",
+    "CLOUD_SDK_SK",
+    "SMS_PROJECT_ID",
+    "SMS_STATE",
+    "SMS_ENTERPRISE_PROJECT_ID",
+    "SMS_NAME",
+    "SMS_PAGE_SIZE",
+    "SMS_CONCURRENCY",
+    "SMS_TIMEOUT_S",
+    "SMS_MAX_RETRIES",
+    "SMS_CA_BUNDLE",
+    "SMS_SIMULATOR_TASKS",
+    "SMS_SIMULATOR_SEED",
+)
+
+
+class SmsSource(dg.ConfigurableResource):
+    """Where and how to list SMS tasks; each field is the lower-cased environment variable."""
+
+    sms_endpoint: str | None = None
+    sms_region: str | None = None
+    sms_auth_token: str | None = None
+    cloud_sdk_ak: str | None = None
+    cloud_sdk_sk: str | None = None
+    sms_project_id: str | None = None
+    sms_state: str | None = None
+    sms_enterprise_project_id: str | None = None
+    sms_name: str | None = None
+    sms_page_size: str | None = None
+    sms_concurrency: str | None = None
+    sms_timeout_s: str | None = None
+    sms_max_retries: str | None = None
+    sms_ca_bundle: str | None = None
+    sms_simulator_tasks: str | None = None
+    sms_simulator_seed: str | None = None
+
+    def settings(self) -> SourceSettings:
+        """Validated settings; raises ``SettingsError`` with one clear sentence."""
+        return load_source_settings({name: getattr(self, name.lower()) for name in SOURCE_VARS})
+
+
+def sms_source_from_env(environ: Mapping[str, str] | None = None) -> SmsSource:
+    environ = os.environ if environ is None else environ
+    return SmsSource(
+        **{name.lower(): dg.EnvVar(name) for name in SOURCE_VARS if environ.get(name)}
+    )

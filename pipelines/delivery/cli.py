@@ -1,0 +1,211 @@
+"""``sms-analytics``: query the warehouse, find the report, show where data lives.
+
+One function per subcommand, registered in :data:`COMMANDS`; adding a command is
+adding a ``(configure, handler)`` pair. A user mistake (no warehouse yet, bad SQL,
+a write statement) is one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pipelines.defs.resources import DataStorage
+from pipelines.delivery.cell_values import csv_cell
+from pipelines.delivery.warehouse_access import WarehouseUnavailableError, open_warehouse
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+DEFAULT_DATA_DIR = "./data"
+# Statement types `sql` runs; everything else (CREATE, COPY, ATTACH, SET, ...) is refused.
+READ_ONLY_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code 2."""
+
+
+def data_dir() -> Path:
+    """The data directory: ``$SMS_DATA_DIR``, else ``./data``."""
+    return Path(os.environ.get("SMS_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def storage() -> DataStorage:
+    return DataStorage(data_dir=str(data_dir()))
+
+
+# --- sql ------------------------------------------------------------------------------
+
+
+def configure_sql(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query", help="one SELECT (or EXPLAIN) statement")
+    parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+
+
+def _single_read_statement(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as exc:
+        raise CliError(_first_line(exc)) from None
+    if len(statements) != 1:
+        raise CliError(f"give exactly one statement (got {len(statements)})")
+    statement = statements[0]
+    if statement.type not in READ_ONLY_STATEMENTS:
+        raise CliError(
+            f"only SELECT is allowed on the read-only warehouse (got {statement.type.name})"
+        )
+    return statement.query
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _print_table(columns: list[str], rows: list[tuple[object, ...]]) -> None:
+    # Text() everywhere: data such as "[bold]" must print as-is, not as rich markup.
+    table = Table()
+    for column in columns:
+        table.add_column(Text(column))
+    for row in rows:
+        table.add_row(
+            *(Text("NULL" if v is None else csv_cell(v, neutralise_formulas=False)) for v in row)
+        )
+    console = Console(width=max(Console().width, 120))
+    console.print(table)
+    console.print(Text(f"{len(rows)} row{'s' if len(rows) != 1 else ''}", style="dim"))
+
+
+def _print_csv(columns: list[str], rows: list[tuple[object, ...]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([csv_cell(v, neutralise_formulas=False) for v in row] for row in rows)
+
+
+def run_sql(args: argparse.Namespace) -> int:
+    try:
+        con = open_warehouse(storage().warehouse_path)
+    except WarehouseUnavailableError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        query = _single_read_statement(con, args.query)
+        try:
+            cursor = con.execute(query)
+            columns = [c[0] for c in cursor.description]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise CliError(_first_line(exc)) from None
+    finally:
+        con.close()
+    (_print_csv if args.csv else _print_table)(columns, rows)
+    return EXIT_OK
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def configure_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--open", action="store_true", help="open it in the default browser")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pipelines.delivery.report import REPORT_NAME  # lazy: matplotlib costs ~1 s
+
+    path = (storage().report_dir / REPORT_NAME).resolve()
+    if not path.is_file():
+        raise CliError(f"no report at {path} yet: run `sms-analytics run` first")
+    print(path)
+    if args.open:
+        webbrowser.open(path.as_uri())
+    return EXIT_OK
+
+
+# --- paths ----------------------------------------------------------------------------
+
+
+def configure_nothing(parser: argparse.ArgumentParser) -> None:
+    """For commands without options."""
+
+
+def run_paths(args: argparse.Namespace) -> int:
+    from pipelines.delivery.report import REPORT_NAME  # lazy: matplotlib costs ~1 s
+
+    where = storage()
+    for label, path in (
+        ("data", where.root),
+        ("warehouse", where.warehouse_path),
+        ("exports", where.exports_dir),
+        ("report", where.report_dir / REPORT_NAME),
+    ):
+        print(f"{label:<10} {path}")
+    return EXIT_OK
+
+
+# --- run / demo: STUBS ------------------------------------------------------------------
+# TODO(lead): `run` materialises the Dagster assets in-process with a progress bar and
+# `demo` starts the simulator first. Replace these handlers (and their configure_*
+# functions, if they take options); nothing else in this module needs to change.
+
+
+def run_pipeline_stub(args: argparse.Namespace) -> int:
+    raise CliError(f"`sms-analytics {args.command}` is not implemented yet")
+
+
+# --- wiring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {
+    "sql": Command("run a read-only SQL query on the warehouse", configure_sql, run_sql),
+    "report": Command("print the HTML report's path", configure_report, run_report),
+    "paths": Command("print where the data lives", configure_nothing, run_paths),
+    "run": Command("ingest, build and deliver (stub)", configure_nothing, run_pipeline_stub),
+    "demo": Command(
+        "run against the built-in simulator (stub)", configure_nothing, run_pipeline_stub
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sms-analytics",
+        description="Huawei Cloud SMS migration analytics. Data dir: $SMS_DATA_DIR (./data).",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=command.help, description=command.help)
+        command.configure(sub)
+        sub.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CliError as exc:
+        print(f"sms-analytics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `sms-analytics sql ... | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Every query the migration report makes, in one place.
+
+The marts are built by ``sql/marts/*.sql``; when a mart's columns change, this is
+the only file of the report to adapt. A mart that is absent reads as "no rows", so
+a warehouse built from zero tasks (or an older one) still renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.delivery.warehouse_access import SnapshotInfo, read_snapshot_info, relation_names
+
+# mart_task_durations.outcome: success, failed, running or other.
+SUCCESS_OUTCOME = "success"
+FAILURE_OUTCOME = "failed"
+CONCURRENCY_LIMIT = 100  # SMS runs at most 100 migration tasks at once per account
+STALLED_ROWS_SHOWN = 200
+PHASE_ROWS_SHOWN = 20
+STALLED_COLUMNS = (
+    "task_id",
+    "task_name",
+    "current_sub_task",
+    "progress_pct",
+    "unchanged_since",
+    "unchanged_snapshots",
+    "stalled_hours",
+)
+
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Headline:
+    tasks: int
+    succeeded: int
+    failed: int
+    success_rate: float | None  # succeeded / (succeeded + failed); None when none finished
+    median_duration_s: float | None  # of succeeded tasks
+    median_throughput: float | None  # migrate_speed of transferring tasks, Mbit/s (assumed)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    snapshot: SnapshotInfo
+    headline: Headline
+    outcomes: list[tuple[str, int]]
+    phase_durations: list[tuple[str, float, float, float]]  # label, p50, p90, p99
+    throughput: list[tuple[str, list[float]]]  # "OS / type", speeds
+    burndown: list[tuple[dt.date, int, int, int]]  # day, cum. created, completed, failed
+    failures_by_cause: list[tuple[str, int]]
+    failures_by_phase: list[tuple[str, int]]
+    concurrency: list[tuple[dt.datetime, int, int, int]]  # hour, running, peak, limit
+    stalled_columns: list[str] = field(default_factory=list)
+    stalled_rows: list[Row] = field(default_factory=list)
+
+
+class _Reader:
+    """Runs queries, answering "no rows" when a relation they need is missing."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.relations = relation_names(con)
+
+    def has(self, *names: str) -> bool:
+        return all(name in self.relations for name in names)
+
+    def rows(self, sql: str, *needs: str) -> list[Row]:
+        return self.con.execute(sql).fetchall() if self.has(*needs) else []
+
+
+def _headline(reader: _Reader) -> Headline:
+    rows = reader.rows(
+        f"""
+        SELECT count(*),
+               count(*) FILTER (WHERE outcome = '{SUCCESS_OUTCOME}'),
+               count(*) FILTER (WHERE outcome = '{FAILURE_OUTCOME}'),
+               quantile_cont(total_time_s, 0.5) FILTER (WHERE outcome = '{SUCCESS_OUTCOME}')
+        FROM mart_task_durations
+        """,
+        "mart_task_durations",
+    )
+    tasks, succeeded, failed, median_duration = rows[0] if rows else (0, 0, 0, None)
+    # Finished tasks report speed 0: only transferring tasks carry a live sample.
+    speed = reader.rows(
+        "SELECT quantile_cont(migrate_speed, 0.5) FROM mart_throughput WHERE is_transferring",
+        "mart_throughput",
+    )
+    finished = succeeded + failed
+    return Headline(
+        tasks=tasks,
+        succeeded=succeeded,
+        failed=failed,
+        success_rate=succeeded / finished if finished else None,
+        median_duration_s=median_duration,
+        median_throughput=speed[0][0] if speed else None,
+    )
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+    """Read everything the report shows from an open (read-only) warehouse connection."""
+    reader = _Reader(con)
+    stalled_columns: list[str] = []
+    stalled_rows: list[Row] = []
+    if reader.has("mart_stalled_tasks"):
+        available = [c[0] for c in con.execute("DESCRIBE mart_stalled_tasks").fetchall()]
+        shown = [c for c in STALLED_COLUMNS if c in available] or available
+        order = "stalled_hours DESC, task_id" if "stalled_hours" in available else "1"
+        cursor = con.execute(
+            f"SELECT {', '.join(shown)} FROM mart_stalled_tasks "
+            f"ORDER BY {order} LIMIT {STALLED_ROWS_SHOWN}"
+        )
+        stalled_columns = [c[0] for c in cursor.description]
+        stalled_rows = cursor.fetchall()
+    throughput: dict[str, list[float]] = {}
+    for group, speed in reader.rows(
+        """
+        SELECT coalesce(os_type, 'unknown') || ' / ' || coalesce(type, 'unknown'), migrate_speed
+        FROM mart_throughput
+        WHERE is_transferring
+        ORDER BY 1, 2
+        """,
+        "mart_throughput",
+    ):
+        throughput.setdefault(str(group), []).append(float(speed))
+    return ReportData(
+        snapshot=read_snapshot_info(con),
+        headline=_headline(reader),
+        outcomes=reader.rows(
+            "SELECT coalesce(outcome, 'unknown'), count(*) FROM mart_task_durations "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            "mart_task_durations",
+        ),
+        phase_durations=reader.rows(
+            f"""
+            SELECT sub_task_name || ' (' || os_type || ' / ' || type || ')',
+                   p50_s, p90_s, p99_s
+            FROM mart_phase_durations
+            WHERE p50_s IS NOT NULL
+            ORDER BY p90_s DESC, 1 LIMIT {PHASE_ROWS_SHOWN}
+            """,
+            "mart_phase_durations",
+        ),
+        throughput=list(throughput.items()),
+        burndown=reader.rows(
+            """
+            SELECT day, cumulative_created, cumulative_completed, cumulative_failed
+            FROM mart_daily_burndown ORDER BY day
+            """,
+            "mart_daily_burndown",
+        ),
+        failures_by_cause=reader.rows(
+            "SELECT coalesce(error_code, 'unknown'), count(*) FROM mart_failures "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            "mart_failures",
+        ),
+        failures_by_phase=reader.rows(
+            "SELECT coalesce(failed_phase, 'unknown'), count(*) FROM mart_failures "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            "mart_failures",
+        ),
+        concurrency=reader.rows(
+            f"""
+            SELECT hour_start, tasks_running, peak_running,
+                   coalesce(concurrency_limit, {CONCURRENCY_LIMIT})
+            FROM mart_hourly_concurrency ORDER BY hour_start
+            """,
+            "mart_hourly_concurrency",
+        ),
+        stalled_columns=stalled_columns,
+        stalled_rows=stalled_rows,
+    )

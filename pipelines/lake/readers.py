@@ -1,0 +1,63 @@
+"""Read committed lake data back (tests, checks, reflatten): only what a reader may see.
+
+A snapshot is committed once its file exists under ``lake/snapshots/``; table files of any
+other snapshot id (a run in progress or killed) are ignored here, as the SQL views ignore them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.lake.layout import published_files
+from pipelines.lake.schema import TABLES
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """One committed snapshot, as its ``snapshots`` row records it."""
+
+    snapshot_id: str
+    snapshot_at: datetime
+    finished_at: datetime
+    source: str
+    is_simulated: bool
+    api_count: int
+    task_count: int
+    pages: int
+    filters: str
+    schema_version: int
+
+
+def committed_ids(lake_root: Path) -> set[str]:
+    """Ids of the committed snapshots (their commit file is in place)."""
+    return {path.stem for path in published_files(lake_root, "snapshots")}
+
+
+def _read_file(path: Path, table: str) -> pa.Table:
+    return pq.ParquetFile(path).read().cast(TABLES[table])
+
+
+def read_table(lake_root: Path, table: str, snapshot_id: str | None = None) -> pa.Table:
+    """All committed rows of ``table`` (or of one snapshot), in snapshot order."""
+    if table not in TABLES:
+        raise ValueError(f"unknown lake table {table!r}; expected one of {sorted(TABLES)}")
+    committed = committed_ids(lake_root)
+    wanted = [
+        path
+        for path in published_files(lake_root, table)
+        if path.stem in committed and snapshot_id in (None, path.stem)
+    ]
+    if not wanted:
+        return TABLES[table].empty_table()
+    return pa.concat_tables([_read_file(path, table) for path in wanted])
+
+
+def list_snapshots(lake_root: Path) -> list[SnapshotRow]:
+    """The committed snapshots, oldest first."""
+    rows = read_table(lake_root, "snapshots").to_pylist()
+    return sorted((SnapshotRow(**row) for row in rows), key=lambda row: row.snapshot_id)

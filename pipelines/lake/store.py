@@ -1,0 +1,539 @@
+"""Snapshot writes: land raw pages, stream flattened rows to staging, publish atomically.
+
+A run writes everything under ``lake/.staging/<snapshot_id>/`` (holding an ``flock`` on it
+while alive), then at commit ``os.replace``s one Parquet file per table into the table
+directories and writes the ``snapshots`` row LAST: that file's appearance is the commit.
+Readers only trust snapshot ids that have a ``snapshots`` file, so a run killed at any point
+leaves nothing visible; :func:`cleanup_stale_staging` removes what it left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Hashable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.lake.errors import LakeError
+from pipelines.lake.flatten import flatten_tasks
+from pipelines.lake.layout import (
+    COMMIT_FILE,
+    STAGING_DIR,
+    check_snapshot_id,
+    find_raw_dir,
+    fsync_dir,
+    published_files,
+    raw_dir,
+    staging_dir,
+    table_file,
+)
+from pipelines.lake.raw import PageLike, RawLanding, read_raw_pages
+from pipelines.lake.readers import (
+    SnapshotRow,
+    committed_ids,
+    list_snapshots,
+    read_table,
+)
+from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
+
+__all__ = [
+    "ROW_GROUP_ROWS",
+    "SnapshotInfo",
+    "SnapshotRow",
+    "SnapshotWriter",
+    "cleanup_stale_staging",
+    "list_snapshots",
+    "new_snapshot_id",
+    "read_table",
+    "reflatten",
+]
+
+#: Rows buffered per table before a row group is written (small pages are batched).
+ROW_GROUP_ROWS = 16_384
+_LOCK_FILE = "lock"
+_PARTIAL = ".partial"
+
+
+def new_snapshot_id(now: datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ-<6 hex>``: the UTC start time (sortable) plus a random suffix."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a commit (or reflatten) published."""
+
+    snapshot_id: str
+    snapshot_at: datetime
+    rows: dict[str, int]
+    task_count: int
+    api_count: int
+    pages: int
+    unknown_fields: frozenset[str]
+    quarantined: int
+    bytes_written: int
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def _key_column(table: str) -> str:
+    return "id" if table == "tasks" else "task_id"
+
+
+class _StagedTable:
+    """One table's staging Parquet file, fed per page and written in row groups."""
+
+    def __init__(self, path: Path, table: str, row_group_rows: int) -> None:
+        self.path = path
+        self.table = table
+        self.row_group_rows = row_group_rows
+        self.rows = 0
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
+        self._writer: pq.ParquetWriter | None = _parquet_writer(path, table)
+
+    def append(self, rows: pa.Table) -> None:
+        if rows.num_rows == 0:
+            return
+        self._buffer.append(rows)
+        self._buffered += rows.num_rows
+        self.rows += rows.num_rows
+        if self._buffered >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer or self._writer is None:
+            return
+        batch = pa.concat_tables(self._buffer)
+        self._writer.write_table(batch, row_group_size=batch.num_rows)
+        self._buffer, self._buffered = [], 0
+
+    def close(self) -> None:
+        """Flush, close and fsync the file (idempotent)."""
+        if self._writer is None:
+            return
+        self._flush()
+        self._writer.close()
+        self._writer = None
+        with self.path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+    def drop_tasks(self, removed_ids: set[str]) -> None:
+        """Rewrite the closed file without the rows of ``removed_ids`` (the rare path)."""
+        source = pq.ParquetFile(self.path)
+        rewritten = self.path.with_name(self.path.name + ".rewrite")
+        writer = _parquet_writer(rewritten, self.table)
+        removed = pa.array(sorted(i for i in removed_ids if isinstance(i, str)), pa.string())
+        kept = 0
+        for group in range(source.num_row_groups):
+            rows = source.read_row_group(group)
+            rows = rows.filter(pc.invert(pc.is_in(rows[_key_column(self.table)], removed)))
+            writer.write_table(rows, row_group_size=max(rows.num_rows, 1))
+            kept += rows.num_rows
+        writer.close()
+        os.replace(rewritten, self.path)
+        self.rows = kept
+
+    def abandon(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+
+
+def _parquet_writer(path: Path, table: str) -> pq.ParquetWriter:
+    schema = TABLES[table].with_metadata({"sms_lake_schema_version": str(SCHEMA_VERSION)})
+    return pq.ParquetWriter(path, schema, compression="zstd")
+
+
+class _Stage:
+    """A run's staging directory: locked while alive, one staged file per flattened table."""
+
+    def __init__(self, lake_root: Path, snapshot_id: str, snapshot_at: datetime) -> None:
+        self.snapshot_id = snapshot_id
+        self.snapshot_at = snapshot_at
+        self.directory = staging_dir(lake_root, snapshot_id)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise LakeError(
+                f"staging for snapshot {snapshot_id} already exists ({self.directory}): another "
+                "run is writing it, or a killed run left it (see cleanup_stale_staging)"
+            ) from None
+        self._lock = (self.directory / _LOCK_FILE).open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.tables = {
+            table: _StagedTable(
+                self.directory / f"{table}.parquet{_PARTIAL}", table, ROW_GROUP_ROWS
+            )
+            for table in FLAT_TABLES
+        }
+        self.unknown_fields: set[str] = set()
+        self.stored_ids: set[Hashable] = set()
+
+    def add(self, tasks: list[Any]) -> None:
+        """Flatten and stage ``tasks``; each task id may be staged once per snapshot."""
+        ids = [task_id for task in tasks if (task_id := _readable_id(task)) is not None]
+        repeated = sorted({i for i in ids if i in self.stored_ids} | _repeats(ids), key=str)
+        if repeated:
+            raise LakeError(
+                f"task ids delivered more than once in snapshot {self.snapshot_id}: "
+                f"{repeated[:5]} (the listing must pass each task once)"
+            )
+        batch = flatten_tasks(tasks, self.snapshot_id, self.snapshot_at)
+        self.stored_ids.update(ids)  # stored or quarantined: every task is one or the other
+        self.unknown_fields.update(batch.unknown_fields)
+        for table in FLAT_TABLES:
+            self.tables[table].append(batch[table])
+
+    def finish(self, removed_ids: set[str]) -> None:
+        """Close every staged file; drop ``removed_ids`` rows if any."""
+        for staged in self.tables.values():
+            staged.close()
+        if removed_ids:
+            for staged in self.tables.values():
+                staged.drop_tasks(removed_ids)
+            self.stored_ids -= removed_ids
+
+    def discard(self) -> None:
+        """Remove the staging directory and release the lock (after an abort or a publish)."""
+        for staged in self.tables.values():
+            staged.abandon()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self._lock.close()
+
+
+def _readable_id(task: Any) -> Hashable | None:
+    """A task's id as the listing keys it (any JSON scalar), or None when it has none."""
+    task_id = task.get("id") if type(task) is dict else None
+    return task_id if isinstance(task_id, str | int | float) else None
+
+
+def _repeats(ids: list[Hashable]) -> set[Hashable]:
+    seen: set[Hashable] = set()
+    repeated: set[Hashable] = set()
+    for task_id in ids:
+        if task_id in seen:
+            repeated.add(task_id)
+        seen.add(task_id)
+    return repeated
+
+
+def _write_parquet_atomically(rows: pa.Table, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(destination.name + _PARTIAL)
+    pq.write_table(rows, temporary, compression="zstd")
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, destination)
+    fsync_dir(destination.parent)
+
+
+def _publish(
+    lake_root: Path, stage: _Stage, snapshot_row: dict[str, Any]
+) -> tuple[dict[str, Path], int]:
+    """Move the staged tables into place, then write the ``snapshots`` row (the commit)."""
+    paths: dict[str, Path] = {}
+    written = 0
+    for table, staged in stage.tables.items():
+        destination = table_file(lake_root, table, stage.snapshot_id, stage.snapshot_at)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.path, destination)
+        fsync_dir(destination.parent)
+        paths[table] = destination
+        written += destination.stat().st_size
+    commit = table_file(lake_root, "snapshots", stage.snapshot_id, stage.snapshot_at)
+    _write_parquet_atomically(pa.Table.from_pylist([snapshot_row], TABLES["snapshots"]), commit)
+    paths["snapshots"] = commit
+    return paths, written + commit.stat().st_size
+
+
+def _remove_uncommitted_tables(lake_root: Path, snapshot_id: str) -> list[Path]:
+    """Delete published table files of a snapshot that never committed."""
+    removed = []
+    if snapshot_id in committed_ids(lake_root):
+        return removed
+    for table in FLAT_TABLES:
+        for path in published_files(lake_root, table):
+            if path.stem == snapshot_id:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+class SnapshotWriter:
+    """Writes one snapshot; use as a context manager and call :meth:`commit` inside it.
+
+    Leaving the block without a commit (or with an exception) aborts: the staging files and
+    this snapshot's raw pages are deleted and nothing is published.
+    """
+
+    def __init__(
+        self,
+        lake_root: Path,
+        snapshot_id: str,
+        snapshot_at: datetime,
+        *,
+        source: str,
+        is_simulated: bool,
+        filters: dict[str, Any],
+    ) -> None:
+        if snapshot_at.tzinfo is None:
+            raise ValueError("snapshot_at must be timezone-aware (UTC)")
+        self.lake_root = Path(lake_root)
+        self.snapshot_id = check_snapshot_id(snapshot_id)
+        self.snapshot_at = snapshot_at.astimezone(UTC)
+        self.source = source
+        self.is_simulated = is_simulated
+        self.filters = dict(filters)
+        self.raw_dir = raw_dir(self.lake_root, snapshot_id, self.snapshot_at)
+        self._stage: _Stage | None = None
+        self._raw: RawLanding | None = None
+        self._done = False
+
+    def __enter__(self) -> Self:
+        if self.snapshot_id in committed_ids(self.lake_root):
+            raise LakeError(f"snapshot {self.snapshot_id} is already committed")
+        self._stage = _Stage(self.lake_root, self.snapshot_id, self.snapshot_at)
+        try:
+            self._raw = RawLanding(self.raw_dir)
+        except FileExistsError:
+            self._stage.discard()
+            raise LakeError(f"raw pages of snapshot {self.snapshot_id} already exist") from None
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._done:
+            self.abort()
+
+    def _open_stage(self) -> tuple[_Stage, RawLanding]:
+        if self._done or self._stage is None or self._raw is None:
+            raise LakeError("SnapshotWriter is not open: use it as a context manager")
+        return self._stage, self._raw
+
+    def add_page(self, page: PageLike, new_tasks: list[Any]) -> None:
+        """Land ``page`` as received, then flatten and stage its ``new_tasks``."""
+        stage, raw = self._open_stage()
+        raw.land(page, len(new_tasks))
+        stage.add(new_tasks)
+
+    def commit(
+        self,
+        *,
+        api_count: int,
+        task_ids: set[str] | None,
+        removed_ids: set[str],
+        pages: int,
+    ) -> SnapshotInfo:
+        """Publish the snapshot; ``task_ids`` (when given) must match what was stored.
+
+        ``task_ids`` are the distinct tasks the listing ended with; after ``removed_ids`` are
+        dropped, the stored tasks (tables + quarantine) must be exactly those, else nothing is
+        published (a silent drop or an extra task would make the snapshot wrong).
+        """
+        stage, raw = self._open_stage()
+        try:
+            stage.finish(removed_ids)
+            if task_ids is not None:
+                _check_task_ids(stage.stored_ids, set(task_ids) - removed_ids)
+            raw.close()
+            _write_commit_note(self.raw_dir, removed_ids)
+            raw_bytes = sum(path.stat().st_size for path in self.raw_dir.iterdir())
+            info = self._publish(stage, api_count=api_count, pages=pages, raw_bytes=raw_bytes)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        stage.discard()
+        return info
+
+    def _publish(
+        self, stage: _Stage, *, api_count: int, pages: int, raw_bytes: int
+    ) -> SnapshotInfo:
+        rows = {table: staged.rows for table, staged in stage.tables.items()}
+        task_count = rows["tasks"] + rows["quarantine"]
+        snapshot_row = {
+            "snapshot_id": self.snapshot_id,
+            "snapshot_at": self.snapshot_at,
+            "finished_at": datetime.now(UTC),
+            "source": self.source,
+            "is_simulated": self.is_simulated,
+            "api_count": api_count,
+            "task_count": task_count,
+            "pages": pages,
+            "filters": orjson.dumps(self.filters, option=orjson.OPT_SORT_KEYS).decode(),
+            "schema_version": SCHEMA_VERSION,
+        }
+        paths, written = _publish(self.lake_root, stage, snapshot_row)
+        paths["raw"] = self.raw_dir
+        return SnapshotInfo(
+            snapshot_id=self.snapshot_id,
+            snapshot_at=self.snapshot_at,
+            rows=rows,
+            task_count=task_count,
+            api_count=api_count,
+            pages=pages,
+            unknown_fields=frozenset(stage.unknown_fields),
+            quarantined=rows["quarantine"],
+            bytes_written=written + raw_bytes,
+            paths=paths,
+        )
+
+    def abort(self) -> None:
+        """Delete everything this run wrote; nothing of it is published (idempotent)."""
+        self._done = True
+        if self._raw is not None:
+            self._raw.close()
+        if self._stage is not None:
+            self._stage.discard()
+        shutil.rmtree(self.raw_dir, ignore_errors=True)
+        _remove_uncommitted_tables(self.lake_root, self.snapshot_id)
+
+
+def _check_task_ids(stored: set[Hashable], expected: set[Hashable]) -> None:
+    missing, unexpected = expected - stored, stored - expected
+    if missing or unexpected:
+        raise LakeError(
+            f"stored tasks do not match the listing: {len(missing)} missing "
+            f"{sorted(missing, key=str)[:5]}, {len(unexpected)} unexpected "
+            f"{sorted(unexpected, key=str)[:5]}; snapshot not published"
+        )
+
+
+def _write_commit_note(directory: Path, removed_ids: Iterable[str]) -> None:
+    """Record what the commit removed, so :func:`reflatten` can rebuild exactly."""
+    note = {"removed_ids": sorted(removed_ids)}
+    (directory / COMMIT_FILE).write_bytes(orjson.dumps(note))
+
+
+def reflatten(lake_root: Path, snapshot_id: str) -> SnapshotInfo:
+    """Rebuild a committed snapshot's tables from its raw pages, without calling the API.
+
+    Pages are replayed in landing order, each task id kept the first time it is seen (as the
+    listing did), and the ids the commit removed are dropped again. Each table file is
+    replaced atomically and the ``snapshots`` row rewritten last.
+    """
+    lake_root = Path(lake_root)
+    check_snapshot_id(snapshot_id)
+    committed = [row for row in list_snapshots(lake_root) if row.snapshot_id == snapshot_id]
+    if not committed:
+        raise LakeError(f"snapshot {snapshot_id} is not committed; nothing to reflatten")
+    row = committed[0]
+    directory = find_raw_dir(lake_root, snapshot_id)
+    if directory is None:
+        raise LakeError(f"no raw pages for snapshot {snapshot_id}")
+    note_path = directory / COMMIT_FILE
+    removed = (
+        set(orjson.loads(note_path.read_bytes())["removed_ids"]) if note_path.exists() else set()
+    )
+
+    stage = _Stage(lake_root, snapshot_id, row.snapshot_at)
+    try:
+        seen: set[Hashable] = set()
+        for page in read_raw_pages(directory):
+            stage.add(_first_seen(page.tasks, seen))
+        stage.finish(removed)
+        rows = {table: staged.rows for table, staged in stage.tables.items()}
+        snapshot_row = {
+            **asdict(row),
+            "task_count": rows["tasks"] + rows["quarantine"],
+            "schema_version": SCHEMA_VERSION,
+        }
+        paths, written = _publish(lake_root, stage, snapshot_row)
+    except BaseException:
+        stage.discard()
+        raise
+    unknown = frozenset(stage.unknown_fields)
+    stage.discard()
+    return SnapshotInfo(
+        snapshot_id=snapshot_id,
+        snapshot_at=row.snapshot_at,
+        rows=rows,
+        task_count=snapshot_row["task_count"],
+        api_count=row.api_count,
+        pages=row.pages,
+        unknown_fields=unknown,
+        quarantined=rows["quarantine"],
+        bytes_written=written,
+        paths={**paths, "raw": directory},
+    )
+
+
+def _first_seen(tasks: list[Any], seen: set[Hashable]) -> list[Any]:
+    """Tasks of a page not seen before (by id); tasks without a readable id are all kept."""
+    fresh = []
+    for task in tasks:
+        task_id = _readable_id(task)
+        if task_id is not None:
+            if task_id in seen:
+                continue
+            seen.add(task_id)
+        fresh.append(task)
+    return fresh
+
+
+def _is_live(staging: Path) -> bool:
+    """Whether a live run holds this staging directory's lock."""
+    lock_path = staging / _LOCK_FILE
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def cleanup_stale_staging(lake_root: Path) -> list[Path]:
+    """Remove what killed runs left: their staging, raw pages and unpublished table files.
+
+    A run is live while it holds the ``flock`` of its staging directory (the kernel releases
+    it when the process dies, even by SIGKILL), so live runs are never touched. Returns the
+    paths removed.
+    """
+    lake_root = Path(lake_root)
+    removed: list[Path] = []
+    live: set[str] = set()
+    staging_root = lake_root / STAGING_DIR
+    for staging in sorted(staging_root.glob("*")) if staging_root.is_dir() else []:
+        if _is_live(staging):
+            live.add(staging.name)
+            continue
+        shutil.rmtree(staging, ignore_errors=True)
+        removed.append(staging)
+    committed = committed_ids(lake_root)
+    for raw in sorted((lake_root / "raw").glob("snapshot_date=*/snapshot_id=*")):
+        snapshot_id = raw.name.removeprefix("snapshot_id=")
+        if snapshot_id not in committed and snapshot_id not in live:
+            shutil.rmtree(raw, ignore_errors=True)
+            removed.append(raw)
+    for table in FLAT_TABLES:
+        for path in published_files(lake_root, table):
+            if path.stem not in committed and path.stem not in live:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    for partial in (lake_root / "snapshots").glob(f"snapshot_date=*/*{_PARTIAL}"):
+        if partial.name.split(".")[0] not in live:
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed

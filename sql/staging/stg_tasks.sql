@@ -1,0 +1,50 @@
+-- Grain: one row per task of the latest committed snapshot.
+-- Purpose: The current state of every task: `stg_tasks_history` restricted to the
+--     latest snapshot. A task absent from the latest snapshot is not here.
+-- Columns:
+--   snapshot_id: The latest snapshot.
+--   snapshot_at: When the latest snapshot's listing started (UTC).
+--   task_id: Migration task id.
+--   task_name: Task name.
+--   type: MIGRATE_FILE or MIGRATE_BLOCK.
+--   os_type: WINDOWS or LINUX.
+--   state: Task state as the API reports it.
+--   outcome: success, failed, running or other (see stg_tasks_history).
+--   estimated_completion_at: The API's estimated completion time (UTC); often null.
+--   created_at: Task creation time (UTC).
+--   priority: 0 low, 1 standard, 2 high.
+--   speed_limit_mbps: Rate limit in Mbit/s; 0 = none.
+--   migrate_speed: Migration rate over the last 5 s as the API sends it (unit assumed Mbit/s).
+--   compress_rate: Compression rate.
+--   start_target_server: Start the target server after migration.
+--   error_json: Error JSON text when the task failed; null when empty.
+--   total_time_s: Task duration the API reports, in seconds.
+--   migration_ip: Target IP used for the migration.
+--   enterprise_project_id: Enterprise project of the task.
+--   log_collect_status: INIT, UPLOADING, UPLOAD_FAIL or UPLOADED.
+--   syncing: Whether incremental synchronisation is enabled.
+--   total_cpu_usage_pct: Server CPU usage (%).
+--   agent_cpu_usage_pct: Agent CPU usage (%).
+--   total_mem_usage_mb: Server memory usage (MB).
+--   agent_mem_usage_mb: Agent memory usage (MB).
+--   total_disk_io_mbps: Server disk I/O (Mbit/s).
+--   agent_disk_io_mbps: Agent disk I/O (Mbit/s).
+--   need_migration_test: Whether migration drilling is enabled.
+--   subtask_info: Current sub-task and progress, as text.
+--   source_server_id: Source server id; null when the task has no source server.
+--   target_server_id: Target server id; null when the task has no target server.
+--   clone_server_vm_id: ECS id of the clone server.
+--   clone_server_name: Name of the clone server.
+--   domain_connectivity: Network check: connectivity to domain names.
+--   destination_connectivity: Network check: connectivity to the target server.
+--   network_delay_ms: Network check: latency (ms).
+--   network_jitter_ms: Network check: jitter (ms).
+--   link_speed_mbps: Network check: measured bandwidth to the target (Mbit/s).
+--   packet_loss_pct: Network check: packet loss (%).
+--   check_cpu_usage_pct: Network check: CPU usage at the check (%).
+--   check_mem_usage_pct: Network check: memory usage at the check (%).
+--   evaluation_result: Network check: evaluation result.
+--   extra: Fields this schema version does not know, as JSON; null when none.
+SELECT history.*
+FROM stg_tasks_history AS history
+WHERE history.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

@@ -1,0 +1,95 @@
+"""The `lake` schema: only committed snapshots, pinned at build, empty lakes still build."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from .conftest import materialize_warehouse, query
+from .lake_builder import LakeBuilder
+from .scenario import T6, t1
+
+
+def test_only_committed_snapshots_are_visible_and_the_latest_is_s4(sql_on):
+    rows = sql_on("SELECT strftime(snapshot_at, '%d %H:%M'), snapshot_rank, is_latest "
+                  "FROM stg_snapshots ORDER BY snapshot_at")
+    assert rows == [
+        ("01 10:00", 4, False),
+        ("01 12:00", 3, False),
+        ("01 14:00", 2, False),
+        ("02 09:00", 1, True),
+    ]
+    # S5 (uncommitted) wrote tasks and sub-tasks files; none of its rows leak through
+    assert sql_on("SELECT count(DISTINCT snapshot_id) FROM stg_tasks_history") == [(4,)]
+    assert sql_on("SELECT count(*) FROM lake.sub_tasks WHERE snapshot_at > '2024-03-02 09:00'") \
+        == [(0,)]
+    assert sql_on("SELECT count(*), count(DISTINCT task_id) FROM stg_tasks") == [(8, 8)]
+
+
+def test_staging_renames_and_converts_units(sql_on):
+    rows = sql_on(
+        "SELECT task_id, task_name, total_time_s, error_json, speed_limit_mbps "
+        "FROM stg_tasks WHERE task_id IN ('T1', 'T7') ORDER BY task_id"
+    )
+    # T1 total_time 9 000 000 ms -> 9000 s; empty error_json -> null; T7 has no total_time
+    assert rows == [("T1", "task T1", 9000.0, None, 0), ("T7", "task T7", None, None, 0)]
+
+
+def test_snapshot_set_is_pinned_when_the_lake_grows_after_the_build(tmp_path: Path):
+    builder = LakeBuilder(tmp_path / "lake")
+    builder.snapshot("2024-03-01 10:00", [t1("S1")])
+    assert materialize_warehouse(tmp_path).success
+    warehouse = tmp_path / "warehouse.duckdb"
+    builder.snapshot("2024-03-01 12:00", [t1("S2"), T6])  # committed after the build
+    assert query(warehouse, "SELECT count(*) FROM stg_tasks_history") == [(1,)]
+    assert query(warehouse, "SELECT count(*) FROM lake.tasks") == [(1,)]
+
+
+def _row_counts(warehouse: Path) -> dict[str, int]:
+    names = [row[0] for row in query(
+        warehouse, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+    )]
+    return {name: query(warehouse, f"SELECT count(*) FROM {name}")[0][0] for name in names}
+
+
+def test_an_empty_lake_builds_every_model_with_no_task_rows(tmp_path: Path):
+    result = materialize_warehouse(tmp_path)
+    assert result.success
+    counts = _row_counts(tmp_path / "warehouse.duckdb")
+    # Grouping-set marts keep their overall row (counts 0, rates null); the rest are empty.
+    nonempty = {name: n for name, n in counts.items() if n}
+    assert nonempty == {"mart_outcomes": 1, "mart_throughput_summary": 1, "mart_eta_bias": 1}
+    assert query(tmp_path / "warehouse.duckdb", "SELECT * FROM mart_outcomes") == [
+        ("overall", "all", "all", 0, 0, 0, 0, 0, None, None)
+    ]
+    assert len(counts) == 13
+
+
+def test_a_lake_with_only_an_uncommitted_snapshot_looks_empty(tmp_path: Path):
+    LakeBuilder(tmp_path / "lake").snapshot("2024-03-01 10:00", [t1("S1")], commit=False)
+    assert materialize_warehouse(tmp_path).success
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert query(warehouse, "SELECT count(*) FROM stg_tasks_history") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM mart_task_durations") == [(0,)]
+
+
+def test_each_model_reports_row_count_preview_and_passing_checks(scenario_run):
+    _, result = scenario_run
+    [materialization] = result.asset_materializations_for_node("mart_task_durations")
+    metadata = materialization.metadata
+    assert metadata["dagster/row_count"].value == 8
+    assert metadata["preview"].value.splitlines()[0].startswith("| task_id | task_name |")
+    assert len(metadata["preview"].value.splitlines()) == 2 + 5
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    assert evaluations == {
+        ("stg_tasks_history", "one_row_per_task_and_snapshot"): True,
+        ("mart_task_durations", "one_row_per_latest_task"): True,
+        ("mart_task_durations", "no_negative_durations"): True,
+        ("mart_phase_durations", "percentiles_ordered"): True,
+        ("mart_hourly_concurrency", "concurrency_non_negative"): True,
+    }
+    [published] = result.asset_materializations_for_node("warehouse")
+    assert published.asset_key == dg.AssetKey(["warehouse"])
+    assert published.metadata["snapshots"].value == 4
