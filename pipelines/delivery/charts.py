@@ -8,6 +8,7 @@ chart with no data returns ``None`` and the report shows a "no data" placeholder
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,14 +115,14 @@ def burndown_chart(data: ReportData) -> Figure | None:
             label=f"{label} (cumulative)",
             color=COLOURS[index - 1],
         )
-    ax.xaxis.set_major_locator(
-        mdates.AutoDateLocator(minticks=2, maxticks=12, interval_multiples=True)
-    )
+    # One tick per day (or every few days): the mart has one row per calendar day.
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(len(days) / 12))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
     ax.set_ylabel("tasks")
-    ax.legend(loc="upper left")
+    ax.legend(loc="best", framealpha=0.9)
     return fig
 
 
@@ -174,11 +175,13 @@ def concurrency_chart(data: ReportData) -> Figure | None:
         label="limit",
         color=COLOURS[2],
     )
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     fig.autofmt_xdate()
     ax.set_ylabel("tasks running")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left")
+    ax.legend(loc="best", framealpha=0.9)
     return fig
 
 

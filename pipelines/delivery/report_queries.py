@@ -30,6 +30,27 @@ STALLED_COLUMNS = (
     "stalled_hours",
 )
 
+# Every mart column the queries below read: a test checks them against sql/marts headers.
+COLUMNS_READ: dict[str, tuple[str, ...]] = {
+    "mart_task_durations": ("task_id", "outcome", "total_time_s"),
+    "mart_throughput": ("os_type", "type", "migrate_speed", "is_transferring"),
+    "mart_phase_durations": ("sub_task_name", "os_type", "type", "p50_s", "p90_s", "p99_s"),
+    "mart_daily_burndown": (
+        "day",
+        "cumulative_created",
+        "cumulative_completed",
+        "cumulative_failed",
+    ),
+    "mart_failures": ("error_code", "failed_phase"),
+    "mart_hourly_concurrency": (
+        "hour_start",
+        "tasks_running",
+        "peak_running",
+        "concurrency_limit",
+    ),
+    "mart_stalled_tasks": STALLED_COLUMNS,
+}
+
 Row = tuple[object, ...]
 
 

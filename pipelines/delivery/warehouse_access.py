@@ -37,15 +37,14 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def open_warehouse(path: Path, *, allow_file_access: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` read-only; ``allow_file_access=False`` also forbids COPY/ATTACH/read_*."""
+def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` read-only (file access stays on: staging views read lake Parquet)."""
     if not path.is_file():
         raise WarehouseUnavailableError(
             f"no warehouse at {path}: build it first (sms-analytics run)"
         )
-    config = {} if allow_file_access else {"enable_external_access": False}
     try:
-        con = duckdb.connect(str(path), read_only=True, config=config)
+        con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise WarehouseUnavailableError(f"cannot open warehouse {path}: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")

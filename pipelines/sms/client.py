@@ -168,7 +168,10 @@ class SmsClient:
         )
         self._session = requests.Session()
         self._session.verify = config.verify
-        self._session.trust_env = False  # no proxy or netrc credentials picked up silently
+        # Environment proxies are honoured, but not the rest of trust_env: a ~/.netrc entry
+        # would replace the signed Authorization header.
+        self._session.trust_env = False
+        self._session.proxies.update(requests.utils.get_environ_proxies(config.endpoint))
         adapter = HTTPAdapter(
             pool_connections=1, pool_maxsize=config.pool_size, max_retries=Retry(0, read=False)
         )

@@ -11,7 +11,12 @@ import dagster as dg
 import duckdb
 
 from pipelines.defs.resources import DataStorage
-from pipelines.warehouse.build import build_connection, publish, remove_stale_builds
+from pipelines.warehouse.build import (
+    build_connection,
+    build_file_path,
+    publish,
+    remove_stale_builds,
+)
 from pipelines.warehouse.checks import MODEL_CHECKS, ModelCheck
 from pipelines.warehouse.models import SqlModel, discover_models
 from pipelines.warehouse.variables import WarehouseVariables
@@ -151,7 +156,13 @@ def _warehouse_asset(model_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         ),
     )
     def warehouse(context: dg.AssetExecutionContext, storage: DataStorage) -> dg.MaterializeResult:
-        path = publish(storage.build_dir, context.run.run_id, storage.warehouse_path)
+        path = storage.warehouse_path
+        if build_file_path(storage.build_dir, context.run.run_id).exists():
+            publish(storage.build_dir, context.run.run_id, path)
+        elif path.exists():
+            context.log.info("no model ran in this run: the published warehouse is unchanged")
+        else:
+            raise dg.Failure(description="nothing to publish: no model ran and no warehouse exists")
         removed = remove_stale_builds(
             storage.build_dir, context.run.run_id, lambda rid: _run_is_active(context.instance, rid)
         )

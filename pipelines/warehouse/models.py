@@ -177,6 +177,8 @@ def discover_models(sql_dir: Path) -> list[SqlModel]:
     known = set(names)
     for model in models:
         for key in model.deps:
+            if key == model.asset_key:
+                raise ModelError(f"{model.path}: a model cannot read itself")
             if len(key.path) == 1 and key.path[0] not in known:
                 raise ModelError(f"{model.path}: reads {key.path[0]!r}, which is not a model")
     return models

@@ -178,9 +178,9 @@ def empty_warehouse(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample_report(tmp_path_factory: pytest.TempPathFactory):
-    """The report of the sample warehouse, built once per test module (tests only read it)."""
+    """The report of the sample warehouse, built once per session (tests only read it)."""
     from pipelines.delivery.report import build_report
 
     root = tmp_path_factory.mktemp("sample_report")

@@ -48,7 +48,6 @@ def test_stalled_task_by_both_rules_with_defaults(sql_on):
         (4, 24.0, []),  # 3 snapshots < 4 and 21 h < 24 h
         (4, 21.0, [("T4", False, True)]),  # exactly 21 h counts
         (3, 48.0, [("T4", True, False)]),
-        (2, 1.0, [("T4", True, True)]),
     ],
 )
 def test_stall_thresholds_come_from_the_resource(

@@ -6,7 +6,7 @@ import dagster as dg
 
 from .conftest import materialize_warehouse, query
 from .lake_builder import LakeBuilder
-from .scenario import T6, t1
+from .scenario import t1
 
 
 def test_only_committed_snapshots_are_visible_and_the_latest_is_s4(sql_on):
@@ -34,16 +34,6 @@ def test_staging_renames_and_converts_units(sql_on):
     assert rows == [("T1", "task T1", 9000.0, None, 0), ("T7", "task T7", None, None, 0)]
 
 
-def test_snapshot_set_is_pinned_when_the_lake_grows_after_the_build(tmp_path: Path):
-    builder = LakeBuilder(tmp_path / "lake")
-    builder.snapshot("2024-03-01 10:00", [t1("S1")])
-    assert materialize_warehouse(tmp_path).success
-    warehouse = tmp_path / "warehouse.duckdb"
-    builder.snapshot("2024-03-01 12:00", [t1("S2"), T6])  # committed after the build
-    assert query(warehouse, "SELECT count(*) FROM stg_tasks_history") == [(1,)]
-    assert query(warehouse, "SELECT count(*) FROM lake.tasks") == [(1,)]
-
-
 def _row_counts(warehouse: Path) -> dict[str, int]:
     names = [row[0] for row in query(
         warehouse, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
@@ -51,25 +41,20 @@ def _row_counts(warehouse: Path) -> dict[str, int]:
     return {name: query(warehouse, f"SELECT count(*) FROM {name}")[0][0] for name in names}
 
 
-def test_an_empty_lake_builds_every_model_with_no_task_rows(tmp_path: Path):
-    result = materialize_warehouse(tmp_path)
-    assert result.success
-    counts = _row_counts(tmp_path / "warehouse.duckdb")
-    # Grouping-set marts keep their overall row (counts 0, rates null); the rest are empty.
-    nonempty = {name: n for name, n in counts.items() if n}
-    assert nonempty == {"mart_outcomes": 1, "mart_throughput_summary": 1, "mart_eta_bias": 1}
-    assert query(tmp_path / "warehouse.duckdb", "SELECT * FROM mart_outcomes") == [
-        ("overall", "all", "all", 0, 0, 0, 0, 0, None, None)
-    ]
-    assert len(counts) == 13
-
-
-def test_a_lake_with_only_an_uncommitted_snapshot_looks_empty(tmp_path: Path):
+def test_a_lake_without_committed_snapshots_builds_every_model_empty(tmp_path: Path):
+    # tasks/sub-tasks files exist but no commit-log row; the other tables have no files at all
     LakeBuilder(tmp_path / "lake").snapshot("2024-03-01 10:00", [t1("S1")], commit=False)
     assert materialize_warehouse(tmp_path).success
     warehouse = tmp_path / "warehouse.duckdb"
+    counts = _row_counts(warehouse)
+    assert len(counts) == 13
+    # Grouping-set marts keep their overall row (counts 0, rates null); the rest are empty.
+    nonempty = {name: n for name, n in counts.items() if n}
+    assert nonempty == {"mart_outcomes": 1, "mart_throughput_summary": 1, "mart_eta_bias": 1}
+    assert query(warehouse, "SELECT * FROM mart_outcomes") == [
+        ("overall", "all", "all", 0, 0, 0, 0, 0, None, None)
+    ]
     assert query(warehouse, "SELECT count(*) FROM stg_tasks_history") == [(0,)]
-    assert query(warehouse, "SELECT count(*) FROM mart_task_durations") == [(0,)]
 
 
 def test_each_model_reports_row_count_preview_and_passing_checks(scenario_run):

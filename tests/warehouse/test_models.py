@@ -111,3 +111,9 @@ def test_asset_keys_and_groups_follow_the_files():
         ].deps
     }
     assert warehouse_deps == {dg.AssetKey([m.name]) for m in discover_models(SQL_DIR)}
+
+
+def test_a_model_reading_itself_is_a_clear_error(tmp_path: Path):
+    _write_model(tmp_path, "marts", "mart_x", "SELECT x FROM mart_x")
+    with pytest.raises(ModelError, match="cannot read itself"):
+        discover_models(tmp_path)
