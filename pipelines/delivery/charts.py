@@ -27,6 +27,7 @@ from pipelines.delivery.report_queries import ReportData  # noqa: E402
 
 STYLE = {
     "svg.fonttype": "none",
+    "text.parse_math": False,  # labels come from data: "$x$" is text, never mathtext
     "font.family": "sans-serif",
     "font.size": 10,
     "axes.spines.top": False,

@@ -20,6 +20,7 @@ FAILURE_OUTCOME = "failed"
 CONCURRENCY_LIMIT = 100  # SMS runs at most 100 migration tasks at once per account
 STALLED_ROWS_SHOWN = 200
 PHASE_ROWS_SHOWN = 20
+FAILURE_GROUPS_SHOWN = 15  # most frequent causes / phases
 STALLED_COLUMNS = (
     "task_id",
     "task_name",
@@ -157,7 +158,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         ),
         phase_durations=reader.rows(
             f"""
-            SELECT sub_task_name || ' (' || os_type || ' / ' || type || ')',
+            SELECT coalesce(sub_task_name, 'unknown') || ' ('
+                   || coalesce(os_type, 'unknown') || ' / ' || coalesce(type, 'unknown') || ')',
                    p50_s, p90_s, p99_s
             FROM mart_phase_durations
             WHERE p50_s IS NOT NULL
@@ -175,12 +177,12 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         ),
         failures_by_cause=reader.rows(
             "SELECT coalesce(error_code, 'unknown'), count(*) FROM mart_failures "
-            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {FAILURE_GROUPS_SHOWN}",
             "mart_failures",
         ),
         failures_by_phase=reader.rows(
             "SELECT coalesce(failed_phase, 'unknown'), count(*) FROM mart_failures "
-            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {FAILURE_GROUPS_SHOWN}",
             "mart_failures",
         ),
         concurrency=reader.rows(

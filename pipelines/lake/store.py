@@ -9,8 +9,6 @@ leaves nothing visible; :func:`cleanup_stale_staging` removes what it left behin
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import secrets
 import shutil
@@ -23,11 +21,9 @@ from typing import Any, Self
 
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.lake.errors import LakeError
-from pipelines.lake.flatten import flatten_tasks
 from pipelines.lake.layout import (
     COMMIT_FILE,
     STAGING_DIR,
@@ -36,7 +32,6 @@ from pipelines.lake.layout import (
     fsync_dir,
     published_files,
     raw_dir,
-    staging_dir,
     table_file,
 )
 from pipelines.lake.raw import PageLike, RawLanding, read_raw_pages
@@ -47,9 +42,18 @@ from pipelines.lake.readers import (
     read_table,
 )
 from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
+from pipelines.lake.staging import (
+    PARTIAL,
+    STARTING_GRACE_S,
+    StagedSnapshot,
+    is_live,
+    readable_id,
+)
+
+#: Kept for ``bench/contender_flatten.py``, which measures the staging path directly.
+_Stage = StagedSnapshot
 
 __all__ = [
-    "ROW_GROUP_ROWS",
     "SnapshotInfo",
     "SnapshotRow",
     "SnapshotWriter",
@@ -59,11 +63,6 @@ __all__ = [
     "read_table",
     "reflatten",
 ]
-
-#: Rows buffered per table before a row group is written (small pages are batched).
-ROW_GROUP_ROWS = 16_384
-_LOCK_FILE = "lock"
-_PARTIAL = ".partial"
 
 
 def new_snapshot_id(now: datetime) -> str:
@@ -89,152 +88,9 @@ class SnapshotInfo:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def _key_column(table: str) -> str:
-    return "id" if table == "tasks" else "task_id"
-
-
-class _StagedTable:
-    """One table's staging Parquet file, fed per page and written in row groups."""
-
-    def __init__(self, path: Path, table: str, row_group_rows: int) -> None:
-        self.path = path
-        self.table = table
-        self.row_group_rows = row_group_rows
-        self.rows = 0
-        self._buffer: list[pa.Table] = []
-        self._buffered = 0
-        self._writer: pq.ParquetWriter | None = _parquet_writer(path, table)
-
-    def append(self, rows: pa.Table) -> None:
-        if rows.num_rows == 0:
-            return
-        self._buffer.append(rows)
-        self._buffered += rows.num_rows
-        self.rows += rows.num_rows
-        if self._buffered >= self.row_group_rows:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._buffer or self._writer is None:
-            return
-        batch = pa.concat_tables(self._buffer)
-        self._writer.write_table(batch, row_group_size=batch.num_rows)
-        self._buffer, self._buffered = [], 0
-
-    def close(self) -> None:
-        """Flush, close and fsync the file (idempotent)."""
-        if self._writer is None:
-            return
-        self._flush()
-        self._writer.close()
-        self._writer = None
-        with self.path.open("rb") as handle:
-            os.fsync(handle.fileno())
-
-    def drop_tasks(self, removed_ids: set[str]) -> None:
-        """Rewrite the closed file without the rows of ``removed_ids`` (the rare path)."""
-        source = pq.ParquetFile(self.path)
-        rewritten = self.path.with_name(self.path.name + ".rewrite")
-        writer = _parquet_writer(rewritten, self.table)
-        removed = pa.array(sorted(i for i in removed_ids if isinstance(i, str)), pa.string())
-        kept = 0
-        for group in range(source.num_row_groups):
-            rows = source.read_row_group(group)
-            rows = rows.filter(pc.invert(pc.is_in(rows[_key_column(self.table)], removed)))
-            writer.write_table(rows, row_group_size=max(rows.num_rows, 1))
-            kept += rows.num_rows
-        writer.close()
-        os.replace(rewritten, self.path)
-        self.rows = kept
-
-    def abandon(self) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(Exception):
-                self._writer.close()
-            self._writer = None
-
-
-def _parquet_writer(path: Path, table: str) -> pq.ParquetWriter:
-    schema = TABLES[table].with_metadata({"sms_lake_schema_version": str(SCHEMA_VERSION)})
-    return pq.ParquetWriter(path, schema, compression="zstd")
-
-
-class _Stage:
-    """A run's staging directory: locked while alive, one staged file per flattened table."""
-
-    def __init__(self, lake_root: Path, snapshot_id: str, snapshot_at: datetime) -> None:
-        self.snapshot_id = snapshot_id
-        self.snapshot_at = snapshot_at
-        self.directory = staging_dir(lake_root, snapshot_id)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=False)
-        except FileExistsError:
-            raise LakeError(
-                f"staging for snapshot {snapshot_id} already exists ({self.directory}): another "
-                "run is writing it, or a killed run left it (see cleanup_stale_staging)"
-            ) from None
-        self._lock = (self.directory / _LOCK_FILE).open("w")
-        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self.tables = {
-            table: _StagedTable(
-                self.directory / f"{table}.parquet{_PARTIAL}", table, ROW_GROUP_ROWS
-            )
-            for table in FLAT_TABLES
-        }
-        self.unknown_fields: set[str] = set()
-        self.stored_ids: set[Hashable] = set()
-
-    def add(self, tasks: list[Any]) -> None:
-        """Flatten and stage ``tasks``; each task id may be staged once per snapshot."""
-        ids = [task_id for task in tasks if (task_id := _readable_id(task)) is not None]
-        repeated = sorted({i for i in ids if i in self.stored_ids} | _repeats(ids), key=str)
-        if repeated:
-            raise LakeError(
-                f"task ids delivered more than once in snapshot {self.snapshot_id}: "
-                f"{repeated[:5]} (the listing must pass each task once)"
-            )
-        batch = flatten_tasks(tasks, self.snapshot_id, self.snapshot_at)
-        self.stored_ids.update(ids)  # stored or quarantined: every task is one or the other
-        self.unknown_fields.update(batch.unknown_fields)
-        for table in FLAT_TABLES:
-            self.tables[table].append(batch[table])
-
-    def finish(self, removed_ids: set[str]) -> None:
-        """Close every staged file; drop ``removed_ids`` rows if any."""
-        for staged in self.tables.values():
-            staged.close()
-        if removed_ids:
-            for staged in self.tables.values():
-                staged.drop_tasks(removed_ids)
-            self.stored_ids -= removed_ids
-
-    def discard(self) -> None:
-        """Remove the staging directory and release the lock (after an abort or a publish)."""
-        for staged in self.tables.values():
-            staged.abandon()
-        shutil.rmtree(self.directory, ignore_errors=True)
-        self._lock.close()
-
-
-def _readable_id(task: Any) -> Hashable | None:
-    """A task's id as the listing keys it (any JSON scalar), or None when it has none."""
-    task_id = task.get("id") if type(task) is dict else None
-    return task_id if isinstance(task_id, str | int | float) else None
-
-
-def _repeats(ids: list[Hashable]) -> set[Hashable]:
-    seen: set[Hashable] = set()
-    repeated: set[Hashable] = set()
-    for task_id in ids:
-        if task_id in seen:
-            repeated.add(task_id)
-        seen.add(task_id)
-    return repeated
-
-
 def _write_parquet_atomically(rows: pa.Table, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(destination.name + _PARTIAL)
+    temporary = destination.with_name(destination.name + PARTIAL)
     pq.write_table(rows, temporary, compression="zstd")
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -243,7 +99,7 @@ def _write_parquet_atomically(rows: pa.Table, destination: Path) -> None:
 
 
 def _publish(
-    lake_root: Path, stage: _Stage, snapshot_row: dict[str, Any]
+    lake_root: Path, stage: StagedSnapshot, snapshot_row: dict[str, Any]
 ) -> tuple[dict[str, Path], int]:
     """Move the staged tables into place, then write the ``snapshots`` row (the commit)."""
     paths: dict[str, Path] = {}
@@ -298,16 +154,19 @@ class SnapshotWriter:
         self.snapshot_at = snapshot_at.astimezone(UTC)
         self.source = source
         self.is_simulated = is_simulated
-        self.filters = dict(filters)
+        try:
+            self.filters_json = orjson.dumps(filters, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError as error:
+            raise ValueError(f"filters must be JSON-serialisable: {error}") from None
         self.raw_dir = raw_dir(self.lake_root, snapshot_id, self.snapshot_at)
-        self._stage: _Stage | None = None
+        self._stage: StagedSnapshot | None = None
         self._raw: RawLanding | None = None
         self._done = False
 
     def __enter__(self) -> Self:
         if self.snapshot_id in committed_ids(self.lake_root):
             raise LakeError(f"snapshot {self.snapshot_id} is already committed")
-        self._stage = _Stage(self.lake_root, self.snapshot_id, self.snapshot_at)
+        self._stage = StagedSnapshot(self.lake_root, self.snapshot_id, self.snapshot_at)
         try:
             self._raw = RawLanding(self.raw_dir)
         except FileExistsError:
@@ -324,7 +183,7 @@ class SnapshotWriter:
         if not self._done:
             self.abort()
 
-    def _open_stage(self) -> tuple[_Stage, RawLanding]:
+    def _open_stage(self) -> tuple[StagedSnapshot, RawLanding]:
         if self._done or self._stage is None or self._raw is None:
             raise LakeError("SnapshotWriter is not open: use it as a context manager")
         return self._stage, self._raw
@@ -366,7 +225,7 @@ class SnapshotWriter:
         return info
 
     def _publish(
-        self, stage: _Stage, *, api_count: int, pages: int, raw_bytes: int
+        self, stage: StagedSnapshot, *, api_count: int, pages: int, raw_bytes: int
     ) -> SnapshotInfo:
         rows = {table: staged.rows for table, staged in stage.tables.items()}
         task_count = rows["tasks"] + rows["quarantine"]
@@ -379,7 +238,7 @@ class SnapshotWriter:
             "api_count": api_count,
             "task_count": task_count,
             "pages": pages,
-            "filters": orjson.dumps(self.filters, option=orjson.OPT_SORT_KEYS).decode(),
+            "filters": self.filters_json,
             "schema_version": SCHEMA_VERSION,
         }
         paths, written = _publish(self.lake_root, stage, snapshot_row)
@@ -445,7 +304,7 @@ def reflatten(lake_root: Path, snapshot_id: str) -> SnapshotInfo:
         set(orjson.loads(note_path.read_bytes())["removed_ids"]) if note_path.exists() else set()
     )
 
-    stage = _Stage(lake_root, snapshot_id, row.snapshot_at)
+    stage = StagedSnapshot(lake_root, snapshot_id, row.snapshot_at)
     try:
         seen: set[Hashable] = set()
         for page in read_raw_pages(directory):
@@ -481,7 +340,7 @@ def _first_seen(tasks: list[Any], seen: set[Hashable]) -> list[Any]:
     """Tasks of a page not seen before (by id); tasks without a readable id are all kept."""
     fresh = []
     for task in tasks:
-        task_id = _readable_id(task)
+        task_id = readable_id(task)
         if task_id is not None:
             if task_id in seen:
                 continue
@@ -490,33 +349,24 @@ def _first_seen(tasks: list[Any], seen: set[Hashable]) -> list[Any]:
     return fresh
 
 
-def _is_live(staging: Path) -> bool:
-    """Whether a live run holds this staging directory's lock."""
-    lock_path = staging / _LOCK_FILE
-    if not lock_path.exists():
-        return False
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
-def cleanup_stale_staging(lake_root: Path) -> list[Path]:
+def cleanup_stale_staging(
+    lake_root: Path, *, starting_grace_s: float = STARTING_GRACE_S
+) -> list[Path]:
     """Remove what killed runs left: their staging, raw pages and unpublished table files.
 
     A run is live while it holds the ``flock`` of its staging directory (the kernel releases
-    it when the process dies, even by SIGKILL), so live runs are never touched. Returns the
-    paths removed.
+    it when the process dies, even by SIGKILL), so live runs are never touched; nor is a
+    staging directory changed within ``starting_grace_s`` (its run may still be starting).
+    Returns the paths removed.
     """
     lake_root = Path(lake_root)
     removed: list[Path] = []
     live: set[str] = set()
     staging_root = lake_root / STAGING_DIR
     for staging in sorted(staging_root.glob("*")) if staging_root.is_dir() else []:
-        if _is_live(staging):
+        if not staging.is_dir():
+            continue
+        if is_live(staging, starting_grace_s=starting_grace_s):
             live.add(staging.name)
             continue
         shutil.rmtree(staging, ignore_errors=True)
@@ -532,7 +382,7 @@ def cleanup_stale_staging(lake_root: Path) -> list[Path]:
             if path.stem not in committed and path.stem not in live:
                 path.unlink(missing_ok=True)
                 removed.append(path)
-    for partial in (lake_root / "snapshots").glob(f"snapshot_date=*/*{_PARTIAL}"):
+    for partial in (lake_root / "snapshots").glob(f"snapshot_date=*/*{PARTIAL}"):
         if partial.name.split(".")[0] not in live:
             partial.unlink(missing_ok=True)
             removed.append(partial)

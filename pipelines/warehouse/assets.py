@@ -73,7 +73,9 @@ def _run_check(con: duckdb.DuckDBPyConnection, model: SqlModel, check: ModelChec
 
 def _drop_if_kind(con: duckdb.DuckDBPyConnection, name: str, kind: str) -> None:
     """Drop ``name`` if it exists as ``kind`` (a model may move between view and table)."""
-    catalog = "duckdb_views() WHERE NOT internal" if kind == "VIEW" else "duckdb_tables() WHERE true"
+    catalog = (
+        "duckdb_views() WHERE NOT internal" if kind == "VIEW" else "duckdb_tables() WHERE true"
+    )
     exists = con.execute(
         f"SELECT count(*) FROM {catalog} AND schema_name = 'main' AND {kind.lower()}_name = ?",
         [name],
@@ -168,9 +170,7 @@ def _warehouse_asset(model_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         )
         with duckdb.connect(str(path), read_only=True) as con:
             relations = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'"
-            ).fetchone()[0] + con.execute(
-                "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
             ).fetchone()[0]
             snapshots = con.execute("SELECT count(*) FROM lake.snapshots").fetchone()[0]
         context.log.info(f"published {path} ({relations} relations, {snapshots} snapshots)")

@@ -74,11 +74,17 @@ def _lake_section() -> list[str]:
         "",
         f"Schema version {SCHEMA_VERSION}. Files: "
         "`lake/<table>/snapshot_date=YYYY-MM-DD/<snapshot_id>.parquet`; in the warehouse "
-        "as `lake.<table>` (only committed snapshots; `lake.snapshots` is pinned at build).",
+        "as `lake.<table>` (only committed snapshots; `lake.snapshots` is pinned at build), "
+        "each with an extra `snapshot_date` DATE column from the partition folder.",
         "",
     ]
     for table, schema in TABLES.items():
-        lines += [f"### `lake.{table}`", "", "| column | type | unit | meaning |", "|---|---|---|---|"]
+        lines += [
+            f"### `lake.{table}`",
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
         for field in schema:
             meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
             lines.append(

@@ -21,6 +21,7 @@ LAYERS: dict[str, str] = {"staging": "view", "marts": "table"}
 LAKE_SCHEMA = "lake"
 
 _HEADER_KEY = re.compile(r"^(?P<key>[A-Za-z]+):\s*(?P<value>.*)$")
+_MODEL_NAME = re.compile(r"^(stg|mart)_[a-z0-9_]+$")
 _COLUMN_LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
 
 
@@ -150,6 +151,8 @@ def dependency_keys(refs: set[tuple[str | None, str]]) -> tuple[dg.AssetKey, ...
 
 def load_model(path: Path, layer: str) -> SqlModel:
     """Parse one model file into a :class:`SqlModel`."""
+    if not _MODEL_NAME.match(path.stem):
+        raise ModelError(f"{path}: model file names must match {_MODEL_NAME.pattern}")
     sql = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
     header = parse_header(sql, source=str(path))
     return SqlModel(

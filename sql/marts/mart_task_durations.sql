@@ -20,7 +20,8 @@
 --   sub_task_count: Number of sub-tasks (0 when the task has none).
 --   total_time_s: Task duration the API reports (total_time / 1000), seconds.
 --   queue_time_s: created_at -> first_started_at, seconds.
---   active_time_s: first_started_at -> last_ended_at, or -> snapshot_at while running, seconds.
+--   active_time_s: first_started_at -> snapshot_at while running, -> finished_at for
+--     success/failed tasks, -> last_ended_at otherwise; seconds.
 --   migration_phase_s: Time in the MIGRATE_* sub-task(s) (summed; an open one counts up to
 --     snapshot_at while the task runs), seconds.
 --   timeline_complete: True when every sub-task has a start and an end, each end >= its
@@ -104,6 +105,8 @@ timed AS (
         END AS finished_at,
         CASE
             WHEN tasks.outcome = 'running' THEN latest.snapshot_at
+            WHEN tasks.outcome IN ('success', 'failed')
+                THEN coalesce(per_task.last_ended_at, final_state_seen.first_seen_in_state_at)
             ELSE per_task.last_ended_at
         END AS active_end_at
     FROM stg_tasks AS tasks

@@ -26,6 +26,9 @@ HOSTILE_NAMES = {
     "t8": "app \t tab",
 }
 
+# Shown as a chart label: must be escaped in SVG and never parsed as mathtext.
+FAILED_PHASE_T6 = 'CHECK <&"$\\frac$">'
+
 # Column names follow sql/marts/*.sql headers (a subset of each mart is enough here).
 MART_DDL = """
 CREATE TABLE stg_snapshots (snapshot_id VARCHAR, snapshot_at TIMESTAMPTZ, source VARCHAR,
@@ -130,10 +133,12 @@ def create_sample_warehouse(path: Path) -> None:
           ('os_type_x_type', 'LINUX', 'MIGRATE_BLOCK', 3, 2, 1, 0.6666666666666666)
         """
     )
-    con.execute(
-        "INSERT INTO mart_failures VALUES (?, ?, 'SMS.6503', 'MIGRATE_LINUX_FILE'), "
-        "(?, ?, 'SMS.1806', 'CHECK_BEFORE_MIGRATE')",
-        ["t3", n["t3"], "t6", n["t6"]],
+    con.executemany(
+        "INSERT INTO mart_failures VALUES (?, ?, ?, ?)",
+        [
+            ["t3", n["t3"], "SMS.6503", "MIGRATE_LINUX_FILE"],
+            ["t6", n["t6"], "SMS.1806", FAILED_PHASE_T6],
+        ],
     )
     con.execute(
         """

@@ -233,3 +233,43 @@ def test_second_export_replaces_the_first_completely(sample_warehouse, tmp_path)
 
     assert not stale.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "exports"]
+
+
+def test_empty_warehouse_exports_headers_only(empty_warehouse, tmp_path):
+    exports = build_exports(empty_warehouse, tmp_path / "exports")
+
+    raw = (exports.exports_dir / "csv" / "mart_failures.csv").read_bytes()
+    assert raw == b"task_id,task_name,error_code,failed_phase\r\n"
+    assert exports.total_rows == 0
+    assert exports.manifest["snapshot_ids"] == []
+    assert exports.manifest["snapshot_id"] is None
+    assert exports.manifest["is_simulated"] is None
+    workbook = openpyxl.load_workbook(exports.exports_dir / "sms_analytics.xlsx")
+    assert workbook.sheetnames == MARTS
+    assert workbook["mart_failures"].max_row == 1
+
+
+def test_snapshot_facts_fall_back_to_the_lake_commit_log(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA lake")
+    con.execute(
+        "CREATE TABLE lake.snapshots AS SELECT * FROM (VALUES "
+        "('20250101T000000Z-aaaaaa', TIMESTAMPTZ '2025-01-01 00:00:00+00', 'sms.example', false),"
+        "('20250102T000000Z-bbbbbb', TIMESTAMPTZ '2025-01-02 00:00:00+00', 'sms.example', false)"
+        ") AS t(snapshot_id, snapshot_at, source, is_simulated)"
+    )
+    con.execute("CREATE TABLE mart_one AS SELECT 1 AS n")
+    con.close()
+
+    exports = build_exports(warehouse, tmp_path / "exports")
+
+    assert exports.manifest["snapshot_ids"] == [
+        "20250101T000000Z-aaaaaa",
+        "20250102T000000Z-bbbbbb",
+    ]
+    assert exports.manifest["snapshot_id"] == "20250102T000000Z-bbbbbb"
+    assert exports.manifest["snapshot_at"] == "2025-01-02T00:00:00Z"
+    assert exports.manifest["source"] == "sms.example"
+    assert exports.manifest["is_simulated"] is False
+    assert exports.manifest["tables"] == ["mart_one"]

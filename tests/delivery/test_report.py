@@ -59,6 +59,14 @@ def test_task_names_are_html_escaped(sample_report):
     assert HOSTILE_NAMES["t4"] not in page
 
 
+def test_chart_labels_from_data_are_escaped_plain_text(sample_report):
+    page = sample_report.path.read_text("utf-8")
+
+    # A failed_phase as an SVG text node: markup escaped, "$...$" kept literally (no mathtext).
+    assert 'CHECK &lt;&amp;"$\\frac$"&gt;</text>' in page
+    assert 'CHECK <&"' not in page
+
+
 def test_report_loads_nothing_from_outside(sample_report):
     report = sample_report
 

@@ -137,3 +137,18 @@ def test_snapshot_at_is_stored_in_utc_on_every_row(full_task):
     for table in ("tasks", "sub_tasks", "source_servers", "target_servers", "special_configs"):
         assert set(batch[table]["snapshot_at"].to_pylist()) == {SNAPSHOT_AT}, table
         assert set(batch[table]["snapshot_id"].to_pylist()) == {SNAPSHOT_ID}, table
+
+
+def test_api_fields_named_like_our_derived_columns_do_not_overwrite_them():
+    task = {
+        "id": "t-1",
+        "snapshot_id": "api",
+        "sub_tasks": [{"id": 1, "task_id": "x", "ordinal": 9}],
+    }
+    batch = flatten([task])
+    assert batch["tasks"]["snapshot_id"].to_pylist() == [SNAPSHOT_ID]
+    assert orjson.loads(batch["tasks"]["extra"][0].as_py()) == {"snapshot_id": "api"}
+    [sub] = batch["sub_tasks"].to_pylist()
+    assert (sub["task_id"], sub["ordinal"]) == ("t-1", 0)
+    assert orjson.loads(sub["extra"]) == {"task_id": "x", "ordinal": 9}
+    assert batch.unknown_fields == {"tasks.snapshot_id", "sub_tasks.task_id", "sub_tasks.ordinal"}

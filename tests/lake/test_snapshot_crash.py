@@ -74,7 +74,9 @@ def test_killed_writer_leaves_earlier_snapshot_readable_and_cleanup_removes_the_
     committed_files = lake_files(lake)
     process = start_writer(lake, stop_at)
     try:
-        assert cleanup_stale_staging(lake) == []  # a live run is never cleaned up
+        assert (
+            cleanup_stale_staging(lake, starting_grace_s=0) == []
+        )  # a live run is never cleaned up
         assert (lake / ".staging" / KILLED_ID).is_dir()
     finally:
         kill(process)
@@ -86,12 +88,12 @@ def test_killed_writer_leaves_earlier_snapshot_readable_and_cleanup_removes_the_
     else:  # moved into place, but without a snapshots row nobody trusts them
         assert sorted(set(visible)) == [f"{SNAPSHOT_ID}.parquet", f"{KILLED_ID}.parquet"]
 
-    removed = cleanup_stale_staging(lake)
+    removed = cleanup_stale_staging(lake, starting_grace_s=0)
     assert lake / ".staging" / KILLED_ID in removed
     assert lake / KILLED_RAW in removed
     assert lake_files(lake) == committed_files
     assert_only_first_snapshot_visible(lake)
-    assert cleanup_stale_staging(lake) == []
+    assert cleanup_stale_staging(lake, starting_grace_s=0) == []
 
 
 def test_a_killed_runs_snapshot_id_is_refused_until_cleanup(lake):
@@ -108,5 +110,19 @@ def test_a_killed_runs_snapshot_id_is_refused_until_cleanup(lake):
         ),
     ):
         pass
-    cleanup_stale_staging(lake)
+    cleanup_stale_staging(lake, starting_grace_s=0)
     assert [s.snapshot_id for s in list_snapshots(lake)] == [SNAPSHOT_ID]
+
+
+def test_cleanup_removes_a_half_written_commit_row_of_a_dead_run(lake):
+    partial = lake / "snapshots" / "snapshot_date=2024-05-02" / f"{KILLED_ID}.parquet.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"PAR1 half")
+    assert cleanup_stale_staging(lake, starting_grace_s=0) == [partial]
+    assert_only_first_snapshot_visible(lake)
+
+
+def test_a_staging_directory_just_created_is_left_alone(lake):
+    kill(start_writer(lake, "after-first-page"))
+    assert cleanup_stale_staging(lake) == []  # default grace: it might be a run starting up
+    assert (lake / ".staging" / KILLED_ID).is_dir()

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from lake_pages import SNAPSHOT_AT, SNAPSHOT_ID, make_page, task_with_id
 
-from pipelines.lake import store
+from pipelines.lake import staging, store
 from pipelines.lake.errors import LakeError
 from pipelines.lake.flatten import flatten_tasks
 from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
@@ -231,7 +231,7 @@ def test_a_committed_snapshot_cannot_be_written_again(lake, tasks):
 
 
 def test_small_pages_are_batched_into_row_groups(lake, tasks, full_task, monkeypatch):
-    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 5)
+    monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 5)
     many = [task_with_id(full_task, f"t-{i}") for i in range(12)]
     with writer(lake) as w:
         for start in range(0, 12, 3):
@@ -317,3 +317,16 @@ def test_a_task_with_a_numeric_id_is_quarantined_and_still_accounted_for(lake, t
         "id",
         "expected string, got integer 123",
     )
+
+
+def test_reflatten_refuses_raw_pages_that_do_not_match_their_checksum(lake, tasks):
+    write_first(lake, tasks)
+    raw = lake / "raw" / "snapshot_date=2024-05-01" / f"snapshot_id={SNAPSHOT_ID}"
+    page = raw / "page-000002.json.gz"
+    page.write_bytes(gzip.compress(b'{"count": 4, "tasks": []}'))
+    before = {table: read_table(lake, table) for table in FLAT_TABLES}
+    with pytest.raises(LakeError, match="page-000002.json.gz: body does not match its sha256"):
+        reflatten(lake, SNAPSHOT_ID)
+    for table in FLAT_TABLES:
+        assert read_table(lake, table).equals(before[table]), table
+    assert not (lake / ".staging" / SNAPSHOT_ID).exists()

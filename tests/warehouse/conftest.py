@@ -18,6 +18,7 @@ from .scenario import write_scenario
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
+
 def materialize_warehouse(
     data_dir: Path,
     sql_dir: Path = SQL_DIR,
@@ -42,7 +43,9 @@ def query(warehouse: Path, sql: str, params: Sequence[object] = ()) -> list[tupl
 
 
 @pytest.fixture(scope="session")
-def scenario_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+def scenario_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The scenario lake and one Dagster run that built and published it (built once)."""
     data_dir = tmp_path_factory.mktemp("scenario")
     write_scenario(LakeBuilder(data_dir / "lake"))

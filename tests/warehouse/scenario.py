@@ -180,9 +180,7 @@ def write_scenario(builder: LakeBuilder) -> dict[str, str]:
         "S1": builder.snapshot(S1_AT, [t1("S1"), t2("S1"), T7]),
         "S2": builder.snapshot(S2_AT, [t1("S2"), t4("S2"), T7]),
         "S3": builder.snapshot(S3_AT, [t1("S3"), t2("S3"), t4("S3"), t5("S3"), T7]),
-        "S4": builder.snapshot(
-            S4_AT, [t1("S4"), t2("S4"), T3, t4("S4"), t5("S4"), T6, T7, T8]
-        ),
+        "S4": builder.snapshot(S4_AT, [t1("S4"), t2("S4"), T3, t4("S4"), t5("S4"), T6, T7, T8]),
         "S5": builder.snapshot(
             S5_AT, [t1("S5"), t4("S5"), {**T6, "state": "RUNNING"}], commit=False
         ),

@@ -2,8 +2,9 @@
 
 import pytest
 
-from .conftest import materialize_warehouse, query
 from pipelines.warehouse.variables import WarehouseVariables
+
+from .conftest import materialize_warehouse, query
 
 
 def test_eta_accuracy_compares_estimates_with_first_success(sql_on):
@@ -94,3 +95,34 @@ def test_state_transitions_with_time_in_previous_state(sql_on):
         ("T7", 1, None, "MIGRATE_SUCCESS", "01 10:00", None, True),
         ("T8", 1, None, "ABORT", "02 09:00", None, True),
     ]
+
+
+def test_completion_falls_back_to_snapshot_time_when_no_sub_task_has_an_end(tmp_path):
+    from .lake_builder import LakeBuilder
+    from .scenario import sub, task
+
+    def x(state: str, estimate: str | None) -> dict:
+        return task(
+            "X", "LINUX", "MIGRATE_FILE", state, "2024-03-01 08:00",
+            estimate_complete_time=estimate,
+            sub_tasks=[sub("MIGRATE_LINUX_FILE", 50 if state == "RUNNING" else 100, "09:00")],
+        )  # fmt: skip
+
+    builder = LakeBuilder(tmp_path / "lake")
+    builder.snapshot("2024-03-01 10:00", [x("RUNNING", "2024-03-01 13:00")])
+    builder.snapshot("2024-03-01 12:00", [x("MIGRATE_SUCCESS", None)])
+    builder.snapshot("2024-03-01 14:00", [x("MIGRATE_SUCCESS", None)])
+    assert materialize_warehouse(tmp_path).success
+    warehouse = tmp_path / "warehouse.duckdb"
+    # first success snapshot is 12:00 and no sub-task ever ended -> completion at 12:00
+    assert query(
+        warehouse,
+        "SELECT strftime(actual_completed_at, '%H:%M'), error_s, progress_band "
+        "FROM mart_eta_accuracy",
+    ) == [("12:00", 3600.0, "50-75%")]
+    # finished_at likewise: the first snapshot that saw the final state
+    assert query(
+        warehouse,
+        "SELECT strftime(finished_at, '%H:%M'), active_time_s, timeline_complete "
+        "FROM mart_task_durations",
+    ) == [("12:00", 10800.0, False)]  # 09:00 -> 12:00

@@ -10,8 +10,10 @@ from .scenario import t1
 
 
 def test_only_committed_snapshots_are_visible_and_the_latest_is_s4(sql_on):
-    rows = sql_on("SELECT strftime(snapshot_at, '%d %H:%M'), snapshot_rank, is_latest "
-                  "FROM stg_snapshots ORDER BY snapshot_at")
+    rows = sql_on(
+        "SELECT strftime(snapshot_at, '%d %H:%M'), snapshot_rank, is_latest "
+        "FROM stg_snapshots ORDER BY snapshot_at"
+    )
     assert rows == [
         ("01 10:00", 4, False),
         ("01 12:00", 3, False),
@@ -20,8 +22,9 @@ def test_only_committed_snapshots_are_visible_and_the_latest_is_s4(sql_on):
     ]
     # S5 (uncommitted) wrote tasks and sub-tasks files; none of its rows leak through
     assert sql_on("SELECT count(DISTINCT snapshot_id) FROM stg_tasks_history") == [(4,)]
-    assert sql_on("SELECT count(*) FROM lake.sub_tasks WHERE snapshot_at > '2024-03-02 09:00'") \
-        == [(0,)]
+    assert sql_on("SELECT count(*) FROM lake.sub_tasks WHERE snapshot_at > '2024-03-02 09:00'") == [
+        (0,)
+    ]
     assert sql_on("SELECT count(*), count(DISTINCT task_id) FROM stg_tasks") == [(8, 8)]
 
 
@@ -35,9 +38,12 @@ def test_staging_renames_and_converts_units(sql_on):
 
 
 def _row_counts(warehouse: Path) -> dict[str, int]:
-    names = [row[0] for row in query(
-        warehouse, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
-    )]
+    names = [
+        row[0]
+        for row in query(
+            warehouse, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+        )
+    ]
     return {name: query(warehouse, f"SELECT count(*) FROM {name}")[0][0] for name in names}
 
 

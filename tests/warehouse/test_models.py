@@ -106,9 +106,8 @@ def test_asset_keys_and_groups_follow_the_files():
     durations = by_key[dg.AssetKey(["mart_task_durations"])]
     assert durations.group_names_by_key[dg.AssetKey(["mart_task_durations"])] == "marts"
     warehouse_deps = {
-        dep.asset_key for dep in by_key[dg.AssetKey(["warehouse"])].specs_by_key[
-            dg.AssetKey(["warehouse"])
-        ].deps
+        dep.asset_key
+        for dep in by_key[dg.AssetKey(["warehouse"])].specs_by_key[dg.AssetKey(["warehouse"])].deps
     }
     assert warehouse_deps == {dg.AssetKey([m.name]) for m in discover_models(SQL_DIR)}
 
@@ -116,4 +115,10 @@ def test_asset_keys_and_groups_follow_the_files():
 def test_a_model_reading_itself_is_a_clear_error(tmp_path: Path):
     _write_model(tmp_path, "marts", "mart_x", "SELECT x FROM mart_x")
     with pytest.raises(ModelError, match="cannot read itself"):
+        discover_models(tmp_path)
+
+
+def test_a_model_file_name_that_is_not_an_identifier_is_rejected(tmp_path: Path):
+    _write_model(tmp_path, "marts", "mart_x; DROP TABLE y", "SELECT 1 AS x")
+    with pytest.raises(ModelError, match="model file names must match"):
         discover_models(tmp_path)

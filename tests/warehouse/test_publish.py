@@ -88,7 +88,9 @@ def two_task_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         (  # a blocking check fails: every task twice
             "mart_task_durations",
-            (SQL_DIR / "marts" / "mart_task_durations.sql").read_text().rstrip()
+            (SQL_DIR / "marts" / "mart_task_durations.sql")
+            .read_text()
+            .rstrip()
             .removesuffix("ORDER BY timed.created_at, timed.task_id")
             .replace("FROM timed\n", "FROM timed\nCROSS JOIN (VALUES (1), (2)) AS twice (n)\n"),
             None,

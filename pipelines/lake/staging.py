@@ -1,0 +1,202 @@
+"""A run's private staging directory: one Parquet file per table, fed page by page.
+
+The directory is ``lake/.staging/<snapshot_id>/``. Its ``lock`` file is ``flock``ed for as
+long as the run lives; the kernel drops the lock when the process dies (even by SIGKILL),
+which is how :func:`is_live` tells a running writer from a killed one's leftovers.
+Memory stays bounded: rows are buffered only up to one row group per table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Hashable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.lake.errors import LakeError
+from pipelines.lake.flatten import flatten_tasks
+from pipelines.lake.layout import staging_dir
+from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
+
+#: Rows buffered per table before a row group is written (small pages are batched).
+ROW_GROUP_ROWS = 16_384
+LOCK_FILE = "lock"
+PARTIAL = ".partial"
+#: Age under which a staging directory is taken as a run still starting up.
+STARTING_GRACE_S = 60.0
+
+
+def _key_column(table: str) -> str:
+    return "id" if table == "tasks" else "task_id"
+
+
+class StagedTable:
+    """One table's staging Parquet file, fed per page and written in row groups."""
+
+    def __init__(self, path: Path, table: str, row_group_rows: int) -> None:
+        self.path = path
+        self.table = table
+        self.row_group_rows = row_group_rows
+        self.rows = 0
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
+        self._writer: pq.ParquetWriter | None = _parquet_writer(path, table)
+
+    def append(self, rows: pa.Table) -> None:
+        if rows.num_rows == 0:
+            return
+        self._buffer.append(rows)
+        self._buffered += rows.num_rows
+        self.rows += rows.num_rows
+        if self._buffered >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer or self._writer is None:
+            return
+        batch = pa.concat_tables(self._buffer)
+        self._writer.write_table(batch, row_group_size=batch.num_rows)
+        self._buffer, self._buffered = [], 0
+
+    def close(self) -> None:
+        """Flush, close and fsync the file (idempotent)."""
+        if self._writer is None:
+            return
+        self._flush()
+        self._writer.close()
+        self._writer = None
+        with self.path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+    def drop_tasks(self, removed_ids: set[str]) -> None:
+        """Rewrite the closed file without the rows of ``removed_ids`` (the rare path)."""
+        source = pq.ParquetFile(self.path)
+        rewritten = self.path.with_name(self.path.name + ".rewrite")
+        writer = _parquet_writer(rewritten, self.table)
+        removed = pa.array(sorted(i for i in removed_ids if isinstance(i, str)), pa.string())
+        kept = 0
+        for group in range(source.num_row_groups):
+            rows = source.read_row_group(group)
+            rows = rows.filter(pc.invert(pc.is_in(rows[_key_column(self.table)], removed)))
+            writer.write_table(rows, row_group_size=max(rows.num_rows, 1))
+            kept += rows.num_rows
+        writer.close()
+        with rewritten.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(rewritten, self.path)
+        self.rows = kept
+
+    def abandon(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+
+
+def _parquet_writer(path: Path, table: str) -> pq.ParquetWriter:
+    schema = TABLES[table].with_metadata({"sms_lake_schema_version": str(SCHEMA_VERSION)})
+    return pq.ParquetWriter(path, schema, compression="zstd")
+
+
+class StagedSnapshot:
+    """A run's staging directory: locked while alive, one staged file per flattened table."""
+
+    def __init__(self, lake_root: Path, snapshot_id: str, snapshot_at: datetime) -> None:
+        self.snapshot_id = snapshot_id
+        self.snapshot_at = snapshot_at
+        self.directory = staging_dir(lake_root, snapshot_id)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise LakeError(
+                f"staging for snapshot {snapshot_id} already exists ({self.directory}): another "
+                "run is writing it, or a killed run left it (see cleanup_stale_staging)"
+            ) from None
+        self._lock = (self.directory / LOCK_FILE).open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.tables = {
+            table: StagedTable(self.directory / f"{table}.parquet{PARTIAL}", table, ROW_GROUP_ROWS)
+            for table in FLAT_TABLES
+        }
+        self.unknown_fields: set[str] = set()
+        self.stored_ids: set[Hashable] = set()
+
+    def add(self, tasks: list[Any]) -> None:
+        """Flatten and stage ``tasks``; each task id may be staged once per snapshot."""
+        ids = [task_id for task in tasks if (task_id := readable_id(task)) is not None]
+        repeated = sorted({i for i in ids if i in self.stored_ids} | _repeats(ids), key=str)
+        if repeated:
+            raise LakeError(
+                f"task ids delivered more than once in snapshot {self.snapshot_id}: "
+                f"{repeated[:5]} (the listing must pass each task once)"
+            )
+        batch = flatten_tasks(tasks, self.snapshot_id, self.snapshot_at)
+        self.stored_ids.update(ids)  # stored or quarantined: every task is one or the other
+        self.unknown_fields.update(batch.unknown_fields)
+        for table in FLAT_TABLES:
+            self.tables[table].append(batch[table])
+
+    def finish(self, removed_ids: set[str]) -> None:
+        """Close every staged file; drop ``removed_ids`` rows if any."""
+        for staged in self.tables.values():
+            staged.close()
+        if removed_ids:
+            for staged in self.tables.values():
+                staged.drop_tasks(removed_ids)
+            self.stored_ids -= removed_ids
+
+    def discard(self) -> None:
+        """Remove the staging directory and release the lock (after an abort or a publish)."""
+        for staged in self.tables.values():
+            staged.abandon()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self._lock.close()
+
+
+def readable_id(task: Any) -> Hashable | None:
+    """A task's id as the listing keys it (any JSON scalar), or None when it has none."""
+    task_id = task.get("id") if type(task) is dict else None
+    return task_id if isinstance(task_id, str | int | float) else None
+
+
+def _repeats(ids: list[Hashable]) -> set[Hashable]:
+    seen: set[Hashable] = set()
+    repeated: set[Hashable] = set()
+    for task_id in ids:
+        if task_id in seen:
+            repeated.add(task_id)
+        seen.add(task_id)
+    return repeated
+
+
+def is_live(staging: Path, *, starting_grace_s: float = STARTING_GRACE_S) -> bool:
+    """Whether a live run holds this staging directory's lock.
+
+    A directory changed less than ``starting_grace_s`` ago counts as live without testing
+    its lock: its run may be between creating it and taking the lock.
+    """
+    try:
+        changed = staging.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if time.time() - changed < starting_grace_s:
+        return True
+    lock_path = staging / LOCK_FILE
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

@@ -1,0 +1,1 @@
+"""Reliability and security: faults, kills, bad settings, drift, secrets, concurrent readers."""

@@ -1,0 +1,29 @@
+"""Fingerprints of a directory tree, to prove a failed run changed nothing byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """``relative path -> sha256`` of every file under ``root`` (empty dirs do not count)."""
+    digests: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digests[path.relative_to(root).as_posix()] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return digests
+
+
+def published_digest(data_dir: Path) -> dict[str, str]:
+    """The digest of what readers may see: the lake, warehouse, exports and report.
+
+    Private scratch (``lake/.staging``, ``.build``) is left out: it is not published.
+    """
+    return {
+        path: digest
+        for path, digest in tree_digest(data_dir).items()
+        if not path.startswith(("lake/.staging/", ".build/"))
+    }
