@@ -13,22 +13,22 @@ from pipelines.defs.ingest_checks import INGEST_CHECKS
 from pipelines.defs.resources import DataStorage
 from pipelines.defs.schedules import refresh_job, refresh_schedule
 from pipelines.defs.sms_source import sms_source_from_env
-from pipelines.warehouse.assets import build_sql_assets, warehouse_resources
+from pipelines.warehouse.assets import build_sql_assets
+from pipelines.warehouse.variables import warehouse_variables_from_env
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
 def build_definitions() -> dg.Definitions:
-    sql_assets, sql_checks = build_sql_assets(SQL_DIR)
     return dg.Definitions(
-        assets=[sms_snapshot, *sql_assets, *DELIVERY_ASSETS],
-        asset_checks=[*INGEST_CHECKS, *sql_checks],
+        assets=[sms_snapshot, *build_sql_assets(SQL_DIR), *DELIVERY_ASSETS],
+        asset_checks=INGEST_CHECKS,
         jobs=[refresh_job],
         schedules=[refresh_schedule()],
         resources={
             "sms": sms_source_from_env(),
             "storage": DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data"),
-            **warehouse_resources(),
+            "warehouse_variables": warehouse_variables_from_env(),
         },
         executor=dg.in_process_executor,
     )

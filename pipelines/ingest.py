@@ -137,7 +137,6 @@ def ingest_snapshot(
             removed_ids=listing.removed_ids,
             pages=listing.pages,
         )
-        stats = client.stats.as_dict() if hasattr(client.stats, "as_dict") else {}
     return IngestOutcome(
         snapshot_id=snapshot_id,
         snapshot_at=snapshot_at,
@@ -148,5 +147,5 @@ def ingest_snapshot(
         unknown_fields=sorted(info.unknown_fields),
         quarantined=info.quarantined,
         elapsed_s=time.perf_counter() - started,
-        stats=stats,
+        stats=dict(listing.client_stats),
     )

@@ -33,7 +33,7 @@ def run_refresh(progress: Callable[[int, int], None] | None = None) -> RunSummar
     """Materialise every asset in this process; never raises for a run that merely failed."""
     from pipelines.definitions import build_definitions
 
-    job = build_definitions().get_job_def(REFRESH_JOB)
+    job = build_definitions().resolve_job_def(REFRESH_JOB)
     token = PAGE_PROGRESS.set(progress)
     try:
         result = job.execute_in_process(raise_on_error=False)
@@ -41,7 +41,7 @@ def run_refresh(progress: Callable[[int, int], None] | None = None) -> RunSummar
         PAGE_PROGRESS.reset(token)
     summary = RunSummary(success=result.success)
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+        mat = event.event_specific_data.materialization
         if mat is not None:
             summary.materialized[mat.asset_key.to_user_string()] = {
                 key: getattr(value, "value", value) for key, value in mat.metadata.items()

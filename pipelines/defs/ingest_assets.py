@@ -5,7 +5,6 @@ pass (one JSON parse per page, streaming writes); the tables are separate asset
 keys so checks, lineage and the SQL models can point at each one.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

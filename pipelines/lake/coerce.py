@@ -12,6 +12,7 @@ number, a number is never a boolean or a string, and ``NaN`` / ``Infinity`` are 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -42,8 +43,27 @@ _FAST_TYPES: dict[str, frozenset[type]] = {
 }
 
 
+#: Reason given for text Arrow cannot store (Python str with lone surrogates, which the
+#: stdlib ``json`` accepts from ``"\\ud800"`` escapes though orjson refuses them).
+NOT_UTF8 = "text is not valid UTF-8 (lone surrogate)"
+
+
 class BadValue(ValueError):
     """A JSON value that cannot be stored in its column; the message is the reason."""
+
+
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be stored as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(text: str) -> str:
+    """``text`` with anything not encodable as UTF-8 written as a backslash escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def kind_of(dtype: pa.DataType) -> str:
@@ -75,7 +95,8 @@ def describe(value: Any) -> str:
         return f"number {value!r}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "..."
-        return f"string {orjson.dumps(shown).decode()}"
+        quoted = orjson.dumps(shown).decode() if is_utf8(shown) else json.dumps(shown)
+        return f"string {quoted}"
     if isinstance(value, list):
         return "array"
     if isinstance(value, dict):
@@ -123,6 +144,8 @@ def coerce_value(value: Any, kind: str) -> Any:
     if kind == "string":
         if type(value) is not str:
             raise BadValue(f"expected string, got {describe(value)}")
+        if not is_utf8(value):
+            raise BadValue(NOT_UTF8)
         return value
     if kind == "boolean":
         if type(value) is not bool:
@@ -149,7 +172,7 @@ def _fast_array(values: list[Any], dtype: pa.DataType, kind: str) -> pa.Array | 
         return None
     try:
         array = pa.array(values, type=_storage_type(dtype))
-    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+    except (OverflowError, UnicodeEncodeError, pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     has_values = array.null_count < len(array)
     if kind == "double" and has_values and pc.all(pc.is_finite(array)).as_py() is False:

@@ -17,7 +17,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from pipelines.lake.coerce import describe, to_arrow
+from pipelines.lake.coerce import NOT_UTF8, describe, escaped, is_utf8, to_arrow
 from pipelines.lake.schema import (
     FLAT_TABLES,
     JSON_FIELDS,
@@ -93,6 +93,8 @@ def _structural_problem(task: Any) -> _Problem | None:
         return _Problem((-1, 0, 0), "tasks", "id", "missing task id")
     if type(task_id) is not str:
         return _Problem((-1, 0, 0), "tasks", "id", f"expected string, got {describe(task_id)}")
+    if not is_utf8(task_id):
+        return _Problem((-1, 0, 0), "tasks", "id", NOT_UTF8)
     for obj in PREFIXED_OBJECTS:
         value = task.get(obj)
         if value is not None and type(value) is not dict:
@@ -147,16 +149,22 @@ def _field_label(table: str, ordinal: int, path: tuple[str, ...]) -> str:
     return ".".join((prefix, *path))
 
 
-def _extras(
-    table: str, rows: list[dict[str, Any]]
-) -> tuple[list[str | None], dict[int, list[str]]]:
-    """The ``extra`` JSON per row, and the unknown field paths of each row that has any.
+@dataclass
+class _Extras:
+    """Per row of one table: the ``extra`` JSON, unknown field paths, unstorable fields."""
+
+    texts: list[str | None]
+    unknown_by_row: dict[int, list[str]]
+    unstorable: list[tuple[int, str]]  # (row, field) whose text is not valid UTF-8
+
+
+def _extras(table: str, rows: list[dict[str, Any]]) -> _Extras:
+    """Unknown fields of each row, kept as a JSON object for the ``extra`` column.
 
     Unknown keys of a task's prefixed objects are kept nested: ``{"clone_server": {"x": 1}}``.
     """
     known = _TASK_KEYS if table == "tasks" else _RECORD_KEYS[table]
-    extras: list[str | None] = [None] * len(rows)
-    unknown_by_row: dict[int, list[str]] = {}
+    found = _Extras([None] * len(rows), {}, [])
     for row, record in enumerate(rows):
         unknown: dict[str, Any] = {}
         if not record.keys() <= known:
@@ -169,18 +177,26 @@ def _extras(
                     nested = {k: v for k, v in inner.items() if k not in _PREFIXED_KEYS[obj]}
                     unknown[obj] = nested
                     paths.extend(f"{obj}.{key}" for key in nested)
-        if unknown:
-            extras[row] = _json_text(unknown)
-            unknown_by_row[row] = paths
-    return extras, unknown_by_row
+        if not unknown:
+            continue
+        text = _json_text(unknown)
+        if is_utf8(text):
+            found.texts[row] = text
+            found.unknown_by_row[row] = paths
+        else:
+            found.unstorable.append((row, paths[0]))
+    return found
 
 
-def _json_text(value: Any) -> str:
-    """JSON text of anything that came from (or stands in for) parsed JSON."""
+def _json_text(value: Any, *, ascii_only: bool = False) -> str:
+    """JSON text of parsed JSON, non-ASCII escaped only when ``ascii_only`` and needed.
+
+    orjson refuses integers beyond 64 bits and lone surrogates: the stdlib writes those.
+    """
     try:
         return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    except (orjson.JSONEncodeError, TypeError):  # e.g. integers beyond 64 bits
-        return json.dumps(value, default=str, ensure_ascii=False)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, default=str, ensure_ascii=ascii_only)
 
 
 def _gather(rows: list[dict[str, Any]], path: tuple[str, ...], cache: dict[str, list]) -> list:
@@ -228,28 +244,32 @@ class _TableBuilder:
         for index, (column, path) in enumerate(JSON_FIELDS[self.table].items()):
             array, errors = to_arrow(_gather(rows, path, parents), schema.field(column).type)
             arrays[column] = array
-            if column not in _CHECKED_ELSEWHERE:
-                self._note_problems(errors, index, path, problems)
-        extras, unknown_by_row = _extras(self.table, rows)
-        arrays["extra"] = pa.array(extras, pa.string())
+            if column in _CHECKED_ELSEWHERE:
+                continue
+            for row, reason in errors:
+                self._note_problem(row, index, path, reason, problems)
+        extras = _extras(self.table, rows)
+        arrays["extra"] = pa.array(extras.texts, pa.string())
+        for row, field in extras.unstorable:
+            self._note_problem(row, len(arrays), (field,), NOT_UTF8, problems)
         table = pa.Table.from_arrays([arrays[name] for name in schema.names], schema=schema)
-        return table, unknown_by_row
+        return table, extras.unknown_by_row
 
-    def _note_problems(
+    def _note_problem(
         self,
-        errors: list[tuple[int, str]],
+        row: int,
         column_index: int,
         path: tuple[str, ...],
+        reason: str,
         problems: dict[int, _Problem],
     ) -> None:
         """Keep, per task, the problem that comes first in table, ordinal, column order."""
-        for row, reason in errors:
-            owner, ordinal = self.records.owners[row], self.records.ordinals[row]
-            rank = (_TABLE_RANK[self.table], ordinal, column_index)
-            current = problems.get(owner)
-            if current is None or rank < current.rank:
-                label = _field_label(self.table, ordinal, path)
-                problems[owner] = _Problem(rank, self.table, label, reason)
+        owner, ordinal = self.records.owners[row], self.records.ordinals[row]
+        rank = (_TABLE_RANK[self.table], ordinal, column_index)
+        current = problems.get(owner)
+        if current is None or rank < current.rank:
+            label = escaped(_field_label(self.table, ordinal, path))
+            problems[owner] = _Problem(rank, self.table, label, reason)
 
 
 def _keep_mask(owners: list[int], bad: np.ndarray) -> np.ndarray:
@@ -314,7 +334,7 @@ def _quarantine_table(
 ) -> pa.Table:
     def readable_id(task: Any) -> str | None:
         task_id = task.get("id") if type(task) is dict else None
-        return task_id if type(task_id) is str else None
+        return task_id if type(task_id) is str and is_utf8(task_id) else None
 
     columns = [
         *_snapshot_columns(len(quarantined), snapshot_id, snapshot_at),
@@ -322,6 +342,6 @@ def _quarantine_table(
         pa.array([problem.table for _, problem in quarantined], pa.string()),
         pa.array([problem.field for _, problem in quarantined], pa.string()),
         pa.array([problem.reason for _, problem in quarantined], pa.string()),
-        pa.array([_json_text(task) for task, _ in quarantined], pa.string()),
+        pa.array([_json_text(task, ascii_only=True) for task, _ in quarantined], pa.string()),
     ]
     return pa.Table.from_arrays(columns, schema=TABLES["quarantine"])

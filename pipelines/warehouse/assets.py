@@ -23,6 +23,7 @@ from pipelines.warehouse.variables import WarehouseVariables
 
 WAREHOUSE_KEY = dg.AssetKey(["warehouse"])
 PREVIEW_ROWS = 5
+PREVIEW_CELL_CHARS = 60
 _FINISHED = {
     dg.DagsterRunStatus.SUCCESS,
     dg.DagsterRunStatus.FAILURE,
@@ -42,7 +43,10 @@ def _markdown_preview(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     rows = cursor.fetchall()
 
     def cell(value: object) -> str:
-        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+        text = "" if value is None else str(value).replace("\n", " ")
+        if len(text) > PREVIEW_CELL_CHARS:
+            text = text[: PREVIEW_CELL_CHARS - 1] + "…"
+        return text.replace("|", "\\|")
 
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
@@ -59,7 +63,9 @@ def _column_schema(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dg.TableS
     )
 
 
-def _run_check(con: duckdb.DuckDBPyConnection, model: SqlModel, check: ModelCheck):
+def _run_check(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, check: ModelCheck
+) -> dg.AssetCheckResult:
     violations = int(con.execute(check.violations_sql).fetchone()[0])
     return dg.AssetCheckResult(
         asset_key=model.asset_key,

@@ -36,3 +36,16 @@ class WarehouseVariables(dg.ConfigurableResource):
             "stall_hours": float(self.stall_hours),
             "concurrency_limit": int(self.concurrency_limit),
         }
+
+
+def warehouse_variables_from_env(environ: dict[str, str] | None = None) -> WarehouseVariables:
+    """``SMS_STALL_SNAPSHOTS`` / ``SMS_STALL_HOURS`` from the environment, when set."""
+    import os
+
+    environ = dict(os.environ) if environ is None else environ
+    overrides: dict[str, object] = {}
+    if environ.get("SMS_STALL_SNAPSHOTS"):
+        overrides["stall_snapshots"] = dg.EnvVar.int("SMS_STALL_SNAPSHOTS")
+    if environ.get("SMS_STALL_HOURS"):
+        overrides["stall_hours"] = dg.EnvVar.float("SMS_STALL_HOURS")
+    return WarehouseVariables(**overrides)

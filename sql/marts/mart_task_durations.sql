@@ -14,8 +14,9 @@
 --   created_at: Task creation time (UTC).
 --   first_started_at: Earliest sub-task start (UTC); null when no sub-task started.
 --   last_ended_at: Latest sub-task end (UTC); null when no sub-task ended.
---   finished_at: For success/failed tasks: last_ended_at, or when no sub-task has an end,
---     the snapshot_at of the first snapshot that saw the task in its final state. Null otherwise.
+--   finished_at: For success/failed tasks: last_ended_at; when no sub-task has an end,
+--     created_at + total_time (when total_time > 0); else the snapshot_at of the first
+--     snapshot that saw the task in its final state. Null for other outcomes.
 --   snapshot_at: When the latest snapshot's listing started (UTC): "now" for running tasks.
 --   sub_task_count: Number of sub-tasks (0 when the task has none).
 --   total_time_s: Task duration the API reports (total_time / 1000), seconds.
@@ -91,7 +92,7 @@ final_state_seen AS (
     GROUP BY history.task_id
 ),
 
-timed AS (
+finished AS (
     SELECT
         tasks.*,
         coalesce(per_task.sub_task_count, 0) AS sub_task_count,
@@ -100,19 +101,30 @@ timed AS (
         coalesce(per_task.timeline_complete, false) AS timeline_complete,
         per_task.migration_phase_s,
         CASE
-            WHEN tasks.outcome IN ('success', 'failed')
-                THEN coalesce(per_task.last_ended_at, final_state_seen.first_seen_in_state_at)
-        END AS finished_at,
-        CASE
-            WHEN tasks.outcome = 'running' THEN latest.snapshot_at
-            WHEN tasks.outcome IN ('success', 'failed')
-                THEN coalesce(per_task.last_ended_at, final_state_seen.first_seen_in_state_at)
-            ELSE per_task.last_ended_at
-        END AS active_end_at
+            WHEN tasks.outcome IN ('success', 'failed') THEN coalesce(
+                per_task.last_ended_at,
+                CASE
+                    WHEN tasks.total_time_s > 0
+                        THEN tasks.created_at + to_milliseconds((tasks.total_time_s * 1000)::BIGINT)
+                END,
+                final_state_seen.first_seen_in_state_at
+            )
+        END AS finished_at
     FROM stg_tasks AS tasks
-    CROSS JOIN latest
     LEFT JOIN per_task ON tasks.task_id = per_task.task_id
     LEFT JOIN final_state_seen ON tasks.task_id = final_state_seen.task_id
+),
+
+timed AS (
+    SELECT
+        finished.*,
+        CASE
+            WHEN finished.outcome = 'running' THEN latest.snapshot_at
+            WHEN finished.outcome IN ('success', 'failed') THEN finished.finished_at
+            ELSE finished.last_ended_at
+        END AS active_end_at
+    FROM finished
+    CROSS JOIN latest
 )
 
 SELECT

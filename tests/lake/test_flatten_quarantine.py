@@ -98,6 +98,12 @@ CASES = [
      "network_check_info.network_delay", 'expected number, got string "fast"'),
     ("prefixed object an array", setter("clone_server", value=[]), "tasks", "clone_server",
      "expected object, got array"),
+    ("lone surrogate in a string", setter("name", value="a\ud800b"), "tasks", "name",
+     "text is not valid UTF-8 (lone surrogate)"),
+    ("lone surrogate in a sub-task", setter("sub_tasks", 0, "name", value="\udfff"), "sub_tasks",
+     "sub_tasks[0].name", "text is not valid UTF-8 (lone surrogate)"),
+    ("lone surrogate in an unknown field", setter("x_note", value="\ud800"), "tasks", "x_note",
+     "text is not valid UTF-8 (lone surrogate)"),
 ]  # fmt: skip
 
 
@@ -196,3 +202,14 @@ def test_unknown_fields_of_quarantined_tasks_are_not_reported(full_task):
     assert batch["quarantine"]["raw"].to_pylist() == [orjson.dumps(bad).decode()]
     assert batch.unknown_fields == frozenset()
     assert batch.quarantined == 1
+
+
+def test_a_task_id_with_a_lone_surrogate_is_quarantined_without_an_id(full_task):
+    bad = task_with_id(full_task, "half \ud800 pair")
+    [row] = flatten([bad])["quarantine"].to_pylist()
+    assert (row["task_id"], row["field"], row["reason"]) == (
+        None,
+        "id",
+        "text is not valid UTF-8 (lone surrogate)",
+    )
+    assert "\ud800" not in row["raw"] and json.loads(row["raw"])["id"] == "half \ud800 pair"

@@ -93,7 +93,9 @@ def test_fault_yields_exact_tasks_or_clean_failure(
         observed = ObservedOutcome(
             case.key,
             EXACT,
-            exact_detail(outcome.listing.client_stats, len(stored_ids), len(outcome.listing.slices)),
+            exact_detail(
+                outcome.listing.client_stats, len(stored_ids), len(outcome.listing.slices)
+            ),
         )
     outcome_log.record(observed)
 

@@ -196,7 +196,7 @@ def test_numbers_sent_as_strings_are_stored_as_numbers() -> None:
     [
         (math.nan, "expected a finite number, got number nan"),
         (math.inf, "expected a finite number, got number inf"),
-        ("Infinity", "expected number, got string \"Infinity\""),
+        ("Infinity", 'expected number, got string "Infinity"'),
     ],
 )
 def test_nan_and_infinity_quarantine_the_task_with_the_reason(value: Any, reason: str) -> None:
@@ -205,7 +205,11 @@ def test_nan_and_infinity_quarantine_the_task_with_the_reason(value: Any, reason
 
     assert flat["tasks"].num_rows == 0
     row = flat["quarantine"].to_pylist()[0]
-    assert (row["task_id"], row["field"], row["reason"]) == (FULL_TASK["id"], "migrate_speed", reason)
+    assert (row["task_id"], row["field"], row["reason"]) == (
+        FULL_TASK["id"],
+        "migrate_speed",
+        reason,
+    )
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_state_transitions_with_time_in_previous_state(sql_on):
     ]
 
 
-def test_completion_falls_back_to_snapshot_time_when_no_sub_task_has_an_end(tmp_path):
+def test_completion_falls_back_to_total_time_then_snapshot_time_without_sub_task_ends(tmp_path):
     from .lake_builder import LakeBuilder
     from .scenario import sub, task
 
@@ -110,8 +110,10 @@ def test_completion_falls_back_to_snapshot_time_when_no_sub_task_has_an_end(tmp_
 
     builder = LakeBuilder(tmp_path / "lake")
     builder.snapshot("2024-03-01 10:00", [x("RUNNING", "2024-03-01 13:00")])
+    # Y finished too, with no sub-task end but a total_time of 1.5 h
+    y = {**x("MIGRATE_SUCCESS", None), "id": "Y", "total_time": 5_400_000}
     builder.snapshot("2024-03-01 12:00", [x("MIGRATE_SUCCESS", None)])
-    builder.snapshot("2024-03-01 14:00", [x("MIGRATE_SUCCESS", None)])
+    builder.snapshot("2024-03-01 14:00", [x("MIGRATE_SUCCESS", None), y])
     assert materialize_warehouse(tmp_path).success
     warehouse = tmp_path / "warehouse.duckdb"
     # first success snapshot is 12:00 and no sub-task ever ended -> completion at 12:00
@@ -123,6 +125,9 @@ def test_completion_falls_back_to_snapshot_time_when_no_sub_task_has_an_end(tmp_
     # finished_at likewise: the first snapshot that saw the final state
     assert query(
         warehouse,
-        "SELECT strftime(finished_at, '%H:%M'), active_time_s, timeline_complete "
-        "FROM mart_task_durations",
-    ) == [("12:00", 10800.0, False)]  # 09:00 -> 12:00
+        "SELECT task_id, strftime(finished_at, '%H:%M'), active_time_s, timeline_complete "
+        "FROM mart_task_durations ORDER BY task_id",
+    ) == [
+        ("X", "12:00", 10800.0, False),  # 09:00 -> 12:00
+        ("Y", "09:30", 1800.0, False),  # created 08:00 + 1.5 h; active from 09:00
+    ]

@@ -1,7 +1,5 @@
 """mart_throughput(_summary), mart_outcomes and mart_failures on the scenario lake."""
 
-import pytest
-
 
 def test_throughput_keeps_raw_speed_and_derives_utilisation_band_and_throttle(sql_on):
     rows = sql_on(
@@ -59,27 +57,3 @@ def test_failures_parse_error_json_and_survive_malformed_json(sql_on):
         ("T3", None, None, "malformed", "MIGRATE_LINUX_FILE", "last_sub_task", "10:05"),
         ("T2", "SMS.1204", "disk full", "ok", "MIGRATE_WINDOWS_BLOCK", "error_json", "10:40"),
     ]
-
-
-@pytest.mark.parametrize(
-    ("error_json", "status", "code"),
-    [
-        ('{"error_code":"SMS.0201"}', "ok", "SMS.0201"),
-        ('["SMS.0201"]', "malformed", None),
-        ('"just a string"', "malformed", None),
-        ("{'single': 'quotes'}", "malformed", None),
-        ("   ", "missing", None),
-    ],
-)
-def test_error_json_classification(sql_on, error_json, status, code):
-    # Run the mart's own CASE logic on other inputs through the staging cleaning rule.
-    row = sql_on(
-        "WITH t AS (SELECT nullif(trim(?), '') AS error_json) SELECT CASE "
-        "WHEN error_json IS NULL THEN 'missing' "
-        "WHEN json_valid(error_json) AND json_type(error_json) = 'OBJECT' THEN 'ok' "
-        "ELSE 'malformed' END, "
-        "CASE WHEN json_valid(error_json) AND json_type(error_json) = 'OBJECT' "
-        "THEN json_extract_string(error_json, '$.error_code') END FROM t",
-        error_json,
-    )
-    assert row == [(status, code)]
