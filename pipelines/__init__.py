@@ -1,14 +1,5 @@
-"""SMS migration analytics. ``defs`` (the Dagster Definitions) is built on first access,
-so importing a subpackage (the simulator, the client) does not load the whole graph."""
+"""SMS migration analytics: the Dagster ``Definitions`` are ``pipelines.defs``."""
 
-from __future__ import annotations
+from pipelines.definitions import defs
 
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "defs":
-        from pipelines.definitions import defs
-
-        return defs
-    raise AttributeError(name)
+__all__ = ["defs"]

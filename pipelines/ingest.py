@@ -59,11 +59,17 @@ def client_config(settings: SourceSettings, endpoint: str) -> ClientConfig:
 
 
 @contextlib.contextmanager
-def api_endpoint(settings: SourceSettings, lake_root: Path) -> Iterator[ClientConfig]:
-    """The real endpoint, or the built-in simulator started for this run when none is set."""
+def api_endpoint(
+    settings: SourceSettings, lake_root: Path
+) -> Iterator[tuple[ClientConfig, datetime | None]]:
+    """The real endpoint, or the built-in simulator started for this run when none is set.
+
+    Also yields the simulator's clock time, which is the snapshot time of simulated data:
+    its tasks live in simulated time, so the real wall clock would make durations absurd.
+    """
     if not settings.is_simulated:
         assert settings.endpoint is not None
-        yield client_config(settings, settings.endpoint)
+        yield client_config(settings, settings.endpoint), None
         return
     from pipelines.simulator import DEMO_TOKEN, SimulatorConfig, SimulatorServer
 
@@ -80,7 +86,7 @@ def api_endpoint(settings: SourceSettings, lake_root: Path) -> Iterator[ClientCo
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
         )
-        yield client_config(simulated, sim.base_url)
+        yield client_config(simulated, sim.base_url), sim.clock.now
 
 
 def source_label(settings: SourceSettings) -> str:
@@ -99,21 +105,22 @@ def ingest_snapshot(
     """List every task, land and flatten it, and commit one snapshot; raise on anything inexact."""
     started = time.perf_counter()
     progress = progress or PAGE_PROGRESS.get()
-    snapshot_at = now or datetime.now(UTC)
-    snapshot_id = new_snapshot_id(snapshot_at)
     source = source_label(settings)
-    with (
-        api_endpoint(settings, lake_root) as config,
-        SmsClient(config) as client,
-        SnapshotWriter(
-            lake_root,
-            snapshot_id,
-            snapshot_at,
-            source=source,
-            is_simulated=settings.is_simulated,
-            filters=settings.filters,
-        ) as writer,
-    ):
+    with contextlib.ExitStack() as stack:
+        config, simulated_now = stack.enter_context(api_endpoint(settings, lake_root))
+        snapshot_at = now or simulated_now or datetime.now(UTC)
+        snapshot_id = new_snapshot_id(snapshot_at)
+        client = stack.enter_context(SmsClient(config))
+        writer = stack.enter_context(
+            SnapshotWriter(
+                lake_root,
+                snapshot_id,
+                snapshot_at,
+                source=source,
+                is_simulated=settings.is_simulated,
+                filters=settings.filters,
+            )
+        )
         pages_seen = 0
 
         def on_page(page: Page, new_tasks: list[dict]) -> None:
@@ -143,7 +150,7 @@ def ingest_snapshot(
         source=source,
         is_simulated=settings.is_simulated,
         listing=listing,
-        rows=dict(info.rows),
+        rows={**info.rows, "snapshots": 1},
         unknown_fields=sorted(info.unknown_fields),
         quarantined=info.quarantined,
         elapsed_s=time.perf_counter() - started,

@@ -29,14 +29,23 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
     return "the run failed"
 
 
-def run_refresh(progress: Callable[[int, int], None] | None = None) -> RunSummary:
-    """Materialise every asset in this process; never raises for a run that merely failed."""
+def run_refresh(
+    progress: Callable[[int, int], None] | None = None, log_level: str = "WARNING"
+) -> RunSummary:
+    """Materialise every asset in this process; never raises for a run that merely failed.
+
+    Dagster's console log is kept at ``log_level`` so a terminal shows the progress bar
+    and the summary, not one line per step event.
+    """
     from pipelines.definitions import build_definitions
 
     job = build_definitions().resolve_job_def(REFRESH_JOB)
     token = PAGE_PROGRESS.set(progress)
     try:
-        result = job.execute_in_process(raise_on_error=False)
+        result = job.execute_in_process(
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     finally:
         PAGE_PROGRESS.reset(token)
     summary = RunSummary(success=result.success)

@@ -148,7 +148,9 @@ def load_source_settings(values: Mapping[str, str | None]) -> SourceSettings:
     secret_key = _text(values, "CLOUD_SDK_SK")
     project_id = _text(values, "SMS_PROJECT_ID")
     if bool(access_key) != bool(secret_key):
-        have, lack = ("CLOUD_SDK_AK", "CLOUD_SDK_SK") if access_key else ("CLOUD_SDK_SK", "CLOUD_SDK_AK")
+        have, lack = (
+            ("CLOUD_SDK_AK", "CLOUD_SDK_SK") if access_key else ("CLOUD_SDK_SK", "CLOUD_SDK_AK")
+        )
         raise SettingsError(f"{have} is set but {lack} is not: AK/SK signing needs both")
     if access_key and not project_id:
         raise SettingsError("AK/SK signing needs SMS_PROJECT_ID (sent as the signed X-Project-Id)")

@@ -5,16 +5,15 @@ pass (one JSON parse per page, streaming writes); the tables are separate asset
 keys so checks, lineage and the SQL models can point at each one.
 """
 
-
 import dagster as dg
 
+from pipelines.defs.resources import DataStorage
+from pipelines.defs.sms_source import SmsSource
 from pipelines.ingest import IngestOutcome, ingest_snapshot
 from pipelines.lake.schema import SCHEMA_VERSION, TABLES
 from pipelines.settings import SettingsError, ensure_writable_dir
 from pipelines.sms.client import SmsApiError
 from pipelines.sms.listing import ListingIncomplete
-from pipelines.defs.resources import DataStorage
-from pipelines.defs.sms_source import SmsSource
 
 LAKE_TABLES = [name for name in TABLES]
 RAW_PAGES = dg.AssetKey(["lake", "raw_pages"])

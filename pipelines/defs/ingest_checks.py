@@ -1,4 +1,4 @@
-"""Checks on the latest lake snapshot. Blocking ones stop the warehouse from building on bad data."""
+"""Checks on the latest lake snapshot; blocking ones keep bad data out of the warehouse."""
 
 from __future__ import annotations
 

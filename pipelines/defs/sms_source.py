@@ -60,6 +60,4 @@ class SmsSource(dg.ConfigurableResource):
 
 def sms_source_from_env(environ: Mapping[str, str] | None = None) -> SmsSource:
     environ = os.environ if environ is None else environ
-    return SmsSource(
-        **{name.lower(): dg.EnvVar(name) for name in SOURCE_VARS if environ.get(name)}
-    )
+    return SmsSource(**{name.lower(): dg.EnvVar(name) for name in SOURCE_VARS if environ.get(name)})

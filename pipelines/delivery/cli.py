@@ -152,14 +152,19 @@ def run_paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- run / demo: STUBS ------------------------------------------------------------------
-# TODO(lead): `run` materialises the Dagster assets in-process with a progress bar and
-# `demo` starts the simulator first. Replace these handlers (and their configure_*
-# functions, if they take options); nothing else in this module needs to change.
+# --- run / demo ------------------------------------------------------------------------
 
 
-def run_pipeline_stub(args: argparse.Namespace) -> int:
-    raise CliError(f"`sms-analytics {args.command}` is not implemented yet")
+def run_pipeline(args: argparse.Namespace) -> int:
+    from pipelines.delivery.run_command import run_command  # lazy: loads dagster
+
+    return run_command(args)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from pipelines.delivery.run_command import demo_command  # lazy: loads dagster
+
+    return demo_command(args)
 
 
 # --- wiring ---------------------------------------------------------------------------
@@ -176,10 +181,12 @@ COMMANDS: dict[str, Command] = {
     "sql": Command("run a read-only SQL query on the warehouse", configure_sql, run_sql),
     "report": Command("print the HTML report's path", configure_report, run_report),
     "paths": Command("print where the data lives", configure_nothing, run_paths),
-    "run": Command("ingest, build and deliver (stub)", configure_nothing, run_pipeline_stub),
-    "demo": Command(
-        "run against the built-in simulator (stub)", configure_nothing, run_pipeline_stub
+    "run": Command(
+        "ingest every task, build the warehouse, exports and report",
+        configure_nothing,
+        run_pipeline,
     ),
+    "demo": Command("`run` on the built-in simulator", configure_nothing, run_demo),
 }
 
 
