@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from bench.contender import ContenderRun, RunContext, Written
 from pipelines.lake.layout import staging_dir
-from pipelines.lake.store import _Stage  # the writer's staging path is what we measure
+from pipelines.lake.staging import StagedSnapshot  # the lake writer's flatten+stage path
 from pipelines.sms.client import ClientConfig, Page, SmsClient
 from pipelines.sms.listing import list_all_tasks
 
@@ -60,7 +60,7 @@ def run(context: RunContext) -> ContenderRun:
     parse_floor_s = time.perf_counter() - started
 
     gc.collect()
-    stage = _Stage(_lake_root(context), SNAPSHOT_ID, SNAPSHOT_AT)
+    stage = StagedSnapshot(_lake_root(context), SNAPSHOT_ID, SNAPSHOT_AT)
     started = time.perf_counter()
     for new_tasks in new_tasks_per_page:
         stage.add(new_tasks)

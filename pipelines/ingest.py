@@ -53,6 +53,7 @@ def client_config(settings: SourceSettings, endpoint: str) -> ClientConfig:
         project_id=settings.project_id,
         timeout_s=settings.timeout_s,
         max_retries=settings.max_retries,
+        backoff_s=settings.backoff_s,
         verify=settings.ca_bundle or True,
         pool_size=settings.concurrency,
     )
@@ -85,6 +86,7 @@ def api_endpoint(
             concurrency=settings.concurrency,
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
+            backoff_s=settings.backoff_s,
         )
         yield client_config(simulated, sim.base_url), sim.clock.now
 

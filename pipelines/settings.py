@@ -49,6 +49,7 @@ ENV_VARS: dict[str, str] = {
     "SMS_CONCURRENCY": "Pages fetched at once, 1-64 (default 8)",
     "SMS_TIMEOUT_S": "Connect/read timeout per request in seconds (default 30)",
     "SMS_MAX_RETRIES": "Retry budget per request (default 8)",
+    "SMS_RETRY_BACKOFF_S": "Base of the exponential retry backoff in seconds (default 0.5)",
     "SMS_CA_BUNDLE": "Path of a CA bundle for TLS verification (verification is always on)",
     "SMS_SCHEDULE_CRON": "Cron of the refresh schedule (default every 30 minutes)",
     "SMS_SIMULATOR_TASKS": "Tasks in the built-in simulator (default 2500)",
@@ -76,6 +77,7 @@ class SourceSettings:
     concurrency: int = 8
     timeout_s: float = 30.0
     max_retries: int = 8
+    backoff_s: float = 0.5
     ca_bundle: str | None = None
     simulator_tasks: int = 2500
     simulator_seed: int = 7
@@ -193,6 +195,7 @@ def load_source_settings(values: Mapping[str, str | None]) -> SourceSettings:
         concurrency=_int(values, "SMS_CONCURRENCY", 8, 1, MAX_CONCURRENCY),
         timeout_s=_float(values, "SMS_TIMEOUT_S", 30.0, 0.0),
         max_retries=_int(values, "SMS_MAX_RETRIES", 8, 0, 100),
+        backoff_s=_float(values, "SMS_RETRY_BACKOFF_S", 0.5, 0.0),
         ca_bundle=ca_bundle,
         simulator_tasks=_int(values, "SMS_SIMULATOR_TASKS", 2500, 0, 1_000_000),
         simulator_seed=_int(values, "SMS_SIMULATOR_SEED", 7, 0, 2**31 - 1),

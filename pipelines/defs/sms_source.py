@@ -27,6 +27,7 @@ SOURCE_VARS = (
     "SMS_CONCURRENCY",
     "SMS_TIMEOUT_S",
     "SMS_MAX_RETRIES",
+    "SMS_RETRY_BACKOFF_S",
     "SMS_CA_BUNDLE",
     "SMS_SIMULATOR_TASKS",
     "SMS_SIMULATOR_SEED",
@@ -49,6 +50,7 @@ class SmsSource(dg.ConfigurableResource):
     sms_concurrency: str | None = None
     sms_timeout_s: str | None = None
     sms_max_retries: str | None = None
+    sms_retry_backoff_s: str | None = None
     sms_ca_bundle: str | None = None
     sms_simulator_tasks: str | None = None
     sms_simulator_seed: str | None = None

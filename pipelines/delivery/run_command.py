@@ -90,10 +90,11 @@ def run_pipeline(console: Console) -> dict[str, dict]:
         console.print(
             "No SMS_ENDPOINT or SMS_REGION set: reading the built-in simulator "
             f"({settings.simulator_tasks} tasks, seed {settings.simulator_seed}); "
-            "the data is marked as simulated."
+            "the data is marked as simulated.",
+            soft_wrap=True,
         )
     else:
-        console.print(f"Reading {settings.endpoint} ({settings.auth_kind} auth).")
+        console.print(f"Reading {settings.endpoint} ({settings.auth_kind} auth).", soft_wrap=True)
     with _page_progress(console) as progress:
         summary = run_refresh(progress=progress)
     if not summary.success:
@@ -104,15 +105,19 @@ def run_pipeline(console: Console) -> dict[str, dict]:
     return summary.materialized
 
 
-def print_paths(console: Console) -> None:
+def print_paths() -> None:
     from pipelines.defs.resources import DataStorage
     from pipelines.delivery.report import REPORT_NAME
 
     where = DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data")
-    console.print(f"warehouse  {where.warehouse_path}")
-    console.print(f"exports    {where.exports_dir}")
-    console.print(f"report     {where.report_dir / REPORT_NAME}")
-    console.print('query      sms-analytics sql "SELECT * FROM mart_outcomes"')
+    # Plain lines, never wrapped: people copy these paths.
+    for label, value in (
+        ("warehouse", where.warehouse_path),
+        ("exports", where.exports_dir),
+        ("report", where.report_dir / REPORT_NAME),
+        ("query", 'sms-analytics sql "SELECT * FROM mart_outcomes"'),
+    ):
+        print(f"{label:<10} {value}", flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -125,7 +130,7 @@ def run_command(args: argparse.Namespace) -> int:
     except RunFailed as exc:
         console.print(f"[red]sms-analytics {args.command}: run failed: {exc}")
         return EXIT_RUN_FAILED
-    print_paths(console)
+    print_paths()
     return 0
 
 
