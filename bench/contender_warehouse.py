@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 
 from bench.contender import ContenderRun, RunContext, Written
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.variables import WarehouseVariables
 

@@ -1,5 +1,24 @@
-"""SMS migration analytics: the Dagster ``Definitions`` are ``pipelines.defs``."""
+"""SMS migration analytics: the Dagster ``Definitions`` are ``pipelines.defs``.
 
-from pipelines.definitions import defs
+``defs`` is built on first access (PEP 562), so importing the client, the lake
+or the simulator does not load Dagster and the whole graph; ``__dir__`` lists it
+so ``dagster ... -m pipelines`` still finds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["defs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "defs":
+        from pipelines.definitions import defs
+
+        return defs
+    raise AttributeError(f"module 'pipelines' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "defs"])

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.delivery_assets import DELIVERY_ASSETS
-from pipelines.defs.ingest_assets import sms_snapshot
-from pipelines.defs.ingest_checks import INGEST_CHECKS
-from pipelines.defs.resources import DataStorage
-from pipelines.defs.schedules import refresh_job, refresh_schedule
-from pipelines.defs.sms_source import sms_source_from_env
+from pipelines.orchestration.delivery_assets import DELIVERY_ASSETS
+from pipelines.orchestration.ingest_assets import sms_snapshot
+from pipelines.orchestration.ingest_checks import INGEST_CHECKS
+from pipelines.orchestration.resources import DataStorage
+from pipelines.orchestration.schedules import refresh_job, refresh_schedule
+from pipelines.orchestration.sms_source import sms_source_from_env
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.variables import warehouse_variables_from_env
 

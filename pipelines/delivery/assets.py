@@ -1,14 +1,14 @@
 """Dagster assets of the delivery stage: BI exports and the HTML migration report.
 
 Both read the published warehouse read-only, so they can run side by side.
-``pipelines/defs`` only assembles :data:`DELIVERY_ASSETS`.
+``pipelines/orchestration`` only assembles :data:`DELIVERY_ASSETS`.
 """
 
 # No `from __future__ import annotations`: Dagster reads the config annotation at runtime.
 
 import dagster as dg
 
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.exports import build_exports, manifest_markdown
 from pipelines.delivery.report import build_report, headline_markdown
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.cell_values import csv_cell
 from pipelines.delivery.warehouse_access import WarehouseUnavailableError, open_warehouse
 
@@ -152,6 +152,27 @@ def run_paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- reflatten ------------------------------------------------------------------------
+
+
+def configure_reflatten(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("snapshot_id", help="a committed snapshot, e.g. 20260105T000000Z-8d5c31")
+
+
+def run_reflatten(args: argparse.Namespace) -> int:
+    """Rebuild one snapshot's tables from its raw pages, e.g. after a schema upgrade."""
+    from pipelines.lake.errors import LakeError
+    from pipelines.lake.store import reflatten
+
+    try:
+        info = reflatten(storage().lake_root, args.snapshot_id)
+    except LakeError as exc:
+        raise CliError(_first_line(exc)) from None
+    rows = ", ".join(f"{table} {count}" for table, count in sorted(info.rows.items()))
+    print(f"re-flattened {info.snapshot_id} from its raw pages: {rows}")
+    return EXIT_OK
+
+
 # --- run / demo ------------------------------------------------------------------------
 
 
@@ -181,6 +202,11 @@ COMMANDS: dict[str, Command] = {
     "sql": Command("run a read-only SQL query on the warehouse", configure_sql, run_sql),
     "report": Command("print the HTML report's path", configure_report, run_report),
     "paths": Command("print where the data lives", configure_nothing, run_paths),
+    "reflatten": Command(
+        "rebuild a snapshot's tables from its raw pages (no API call)",
+        configure_reflatten,
+        run_reflatten,
+    ),
     "run": Command(
         "ingest every task, build the warehouse, exports and report",
         configure_nothing,

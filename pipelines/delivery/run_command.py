@@ -81,7 +81,7 @@ def _summary_table(materialized: dict[str, dict]) -> Table:
 
 def run_pipeline(console: Console) -> dict[str, dict]:
     """Validate settings, run every asset in-process, return materialisation metadata."""
-    from pipelines.defs.resources import DataStorage
+    from pipelines.orchestration.resources import DataStorage
     from pipelines.runner import run_refresh
 
     settings = load_source_settings(os.environ)
@@ -106,7 +106,7 @@ def run_pipeline(console: Console) -> dict[str, dict]:
 
 
 def print_paths() -> None:
-    from pipelines.defs.resources import DataStorage
+    from pipelines.orchestration.resources import DataStorage
     from pipelines.delivery.report import REPORT_NAME
 
     where = DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data")

@@ -144,4 +144,4 @@ def test_report_prints_its_path_once_built(data_dir, capsys):
 
 
 def test_cli_offers_exactly_these_commands():
-    assert set(COMMANDS) == {"sql", "report", "paths", "run", "demo"}
+    assert set(COMMANDS) == {"sql", "report", "paths", "reflatten", "run", "demo"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.assets import EXPORTS_KEY, REPORT_KEY, exports, migration_report
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.assets import exports, migration_report
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.models import discover_models

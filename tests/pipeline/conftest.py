@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.defs.sms_source import SOURCE_VARS
+from pipelines.orchestration.sms_source import SOURCE_VARS
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 

@@ -8,11 +8,11 @@ import dagster as dg
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
 
-from pipelines.defs.ingest_assets import sms_snapshot
-from pipelines.defs.ingest_checks import INGEST_CHECKS
-from pipelines.defs.resources import DataStorage
-from pipelines.defs.schedules import DEFAULT_CRON, refresh_schedule
-from pipelines.defs.sms_source import SmsSource
+from pipelines.orchestration.ingest_assets import sms_snapshot
+from pipelines.orchestration.ingest_checks import INGEST_CHECKS
+from pipelines.orchestration.resources import DataStorage
+from pipelines.orchestration.schedules import DEFAULT_CRON, refresh_schedule
+from pipelines.orchestration.sms_source import SmsSource
 from pipelines.lake.store import list_snapshots
 from pipelines.simulator import DEMO_TOKEN, SimulatorConfig, SimulatorServer
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.defs.ingest_checks import INGEST_CHECKS
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.ingest_checks import INGEST_CHECKS
+from pipelines.orchestration.resources import DataStorage
 from tests.warehouse.lake_builder import LakeBuilder, ts
 
 
@@ -17,7 +17,9 @@ def test_each_check_flags_its_own_inconsistency(tmp_path):
     lake._write("quarantine", snapshot_id, at, [])
 
     storage = DataStorage(data_dir=str(tmp_path))
-    outcomes = {next(iter(check.check_specs)).name: check(storage=storage) for check in INGEST_CHECKS}
+    outcomes = {
+        next(iter(check.check_specs)).name: check(storage=storage) for check in INGEST_CHECKS
+    }
 
     assert {name: result.passed for name, result in outcomes.items()} == {
         "count_reconciles": False,

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 import dagster as dg
 import pytest
 
-from pipelines.defs.sms_source import SOURCE_VARS
+from pipelines.orchestration.sms_source import SOURCE_VARS
 
 REFRESH_JOB = "sms_refresh_job"
 NO_RETRIES = {"execution": {"config": {"retries": {"disabled": {}}}}}
@@ -50,8 +50,12 @@ def run_refresh_job(
             patch.delenv(name, raising=False)
         for name, value in env.items():
             patch.setenv(name, value)
+        job = dg.reconstructable(refresh_job)
+        # Dagster keeps the last reconstructed job; rebuild it so it reads this environment.
+        type(job).get_definition.cache_clear()
+        type(job).get_repository_definition.cache_clear()
         return dg.execute_job(
-            dg.reconstructable(refresh_job),
+            job,
             run_instance,
             run_config=NO_RETRIES,
             raise_on_error=False,

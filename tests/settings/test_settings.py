@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.defs.sms_source import SOURCE_VARS, sms_source_from_env
+from pipelines.orchestration.sms_source import SOURCE_VARS, sms_source_from_env
 from pipelines.settings import ENV_VARS, SettingsError, load_source_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.resources import DataStorage
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.variables import WarehouseVariables
 

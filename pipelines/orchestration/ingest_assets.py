@@ -7,8 +7,8 @@ keys so checks, lineage and the SQL models can point at each one.
 
 import dagster as dg
 
-from pipelines.defs.resources import DataStorage
-from pipelines.defs.sms_source import SmsSource
+from pipelines.orchestration.resources import DataStorage
+from pipelines.orchestration.sms_source import SmsSource
 from pipelines.ingest import IngestOutcome, ingest_snapshot
 from pipelines.lake.schema import SCHEMA_VERSION, TABLES
 from pipelines.settings import SettingsError, ensure_writable_dir

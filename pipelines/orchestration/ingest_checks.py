@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.defs.ingest_assets import lake_key
-from pipelines.defs.resources import DataStorage
+from pipelines.orchestration.ingest_assets import lake_key
+from pipelines.orchestration.resources import DataStorage
 
 CHILD_TABLES = ("sub_tasks", "source_servers", "target_servers", "special_configs")
 
