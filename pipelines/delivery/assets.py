@@ -8,9 +8,9 @@ Both read the published warehouse read-only, so they can run side by side.
 
 import dagster as dg
 
-from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.exports import build_exports, manifest_markdown
 from pipelines.delivery.report import build_report, headline_markdown
+from pipelines.orchestration.resources import DataStorage
 
 WAREHOUSE_KEY = dg.AssetKey(["warehouse"])
 EXPORTS_KEY = dg.AssetKey(["exports"])

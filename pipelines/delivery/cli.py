@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.cell_values import csv_cell
 from pipelines.delivery.warehouse_access import WarehouseUnavailableError, open_warehouse
+from pipelines.orchestration.resources import DataStorage
 
 EXIT_OK = 0
 EXIT_USAGE = 2

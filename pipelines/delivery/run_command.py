@@ -106,8 +106,8 @@ def run_pipeline(console: Console) -> dict[str, dict]:
 
 
 def print_paths() -> None:
-    from pipelines.orchestration.resources import DataStorage
     from pipelines.delivery.report import REPORT_NAME
+    from pipelines.orchestration.resources import DataStorage
 
     where = DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data")
     # Plain lines, never wrapped: people copy these paths.

@@ -7,10 +7,10 @@ keys so checks, lineage and the SQL models can point at each one.
 
 import dagster as dg
 
-from pipelines.orchestration.resources import DataStorage
-from pipelines.orchestration.sms_source import SmsSource
 from pipelines.ingest import IngestOutcome, ingest_snapshot
 from pipelines.lake.schema import SCHEMA_VERSION, TABLES
+from pipelines.orchestration.resources import DataStorage
+from pipelines.orchestration.sms_source import SmsSource
 from pipelines.settings import SettingsError, ensure_writable_dir
 from pipelines.sms.client import SmsApiError
 from pipelines.sms.listing import ListingIncomplete

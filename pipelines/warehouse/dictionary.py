@@ -15,8 +15,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.orchestration.resources import DataStorage
 from pipelines.lake.schema import SCHEMA_VERSION, TABLES
+from pipelines.orchestration.resources import DataStorage
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.models import ModelError, SqlModel, discover_models
 from pipelines.warehouse.variables import WarehouseVariables

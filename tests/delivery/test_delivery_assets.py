@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.assets import EXPORTS_KEY, REPORT_KEY, exports, migration_report
+from pipelines.orchestration.resources import DataStorage
 
 
 def test_assets_materialise_with_row_count_and_headline(sample_warehouse):

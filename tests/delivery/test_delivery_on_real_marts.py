@@ -8,8 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.orchestration.resources import DataStorage
 from pipelines.delivery.assets import exports, migration_report
+from pipelines.orchestration.resources import DataStorage
 from pipelines.warehouse.assets import build_sql_assets
 from pipelines.warehouse.models import discover_models
 from pipelines.warehouse.variables import WarehouseVariables

@@ -8,12 +8,12 @@ import dagster as dg
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import WorkspaceFileTarget
 
+from pipelines.lake.store import list_snapshots
 from pipelines.orchestration.ingest_assets import sms_snapshot
 from pipelines.orchestration.ingest_checks import INGEST_CHECKS
 from pipelines.orchestration.resources import DataStorage
 from pipelines.orchestration.schedules import DEFAULT_CRON, refresh_schedule
 from pipelines.orchestration.sms_source import SmsSource
-from pipelines.lake.store import list_snapshots
 from pipelines.simulator import DEMO_TOKEN, SimulatorConfig, SimulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
