@@ -10,13 +10,13 @@ import dagster as dg
 
 from pipelines.delivery.exports import build_exports, manifest_markdown
 from pipelines.delivery.report import build_report, headline_markdown
+from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
 
 WAREHOUSE_KEY = dg.AssetKey(["warehouse"])
 EXPORTS_KEY = dg.AssetKey(["exports"])
 REPORT_KEY = dg.AssetKey(["migration_report"])
 DELIVERY_GROUP = "delivery"
-OWNERS = ["team:sms-analytics"]
 
 
 class ExportsConfig(dg.Config):

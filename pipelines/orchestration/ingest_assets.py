@@ -9,6 +9,7 @@ import dagster as dg
 
 from pipelines.ingest import IngestOutcome, ingest_snapshot
 from pipelines.lake.schema import SCHEMA_VERSION, TABLES
+from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
 from pipelines.orchestration.sms_source import SmsSource
 from pipelines.settings import SettingsError, ensure_writable_dir
@@ -18,7 +19,6 @@ from pipelines.sms.listing import ListingIncomplete
 LAKE_TABLES = [name for name in TABLES]
 RAW_PAGES = dg.AssetKey(["lake", "raw_pages"])
 LAKE_GROUP = "lake"
-OWNERS = ["team:sms-analytics"]
 
 TABLE_DESCRIPTIONS = {
     "tasks": "One row per migration task per snapshot (scalars, clone_server_* and "

@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
 from pipelines.warehouse.build import (
     build_connection,
@@ -98,6 +99,7 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         key=model.asset_key,
         group_name=model.layer,
+        owners=OWNERS,
         kinds={"duckdb", "sql"},
         description=model.description,
         deps=list(model.deps),
@@ -156,6 +158,7 @@ def _warehouse_asset(model_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=WAREHOUSE_KEY,
         group_name="warehouse",
+        owners=OWNERS,
         kinds={"duckdb"},
         deps=list(model_keys),
         description=(

@@ -67,7 +67,8 @@ def test_workspace_loads_as_the_webserver_does_with_the_whole_asset_graph(monkey
     for key, node in nodes.items():
         assert node.description, f"{key} has no description"
         assert node.group_name in {"lake", "staging", "marts", "warehouse", "delivery"}, key
-    assert nodes["lake/tasks"].owners == ["team:sms-analytics"]
+        assert node.owners == ["team:sms-analytics"], key
+        assert any(tag.startswith("dagster/kind/") for tag in node.tags), key
     assert nodes["lake/tasks"].tags.get("dagster/kind/parquet") == ""
     assert {
         parent.parent_asset_key.to_user_string()

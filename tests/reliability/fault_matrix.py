@@ -28,12 +28,13 @@ EXACT: Outcome = "exact"
 FAILS: Outcome = "fails"
 
 #: Settings every case runs with unless it overrides them: small pages so a listing spans
-#: several, a retry budget small enough that a fault outlasting it fails in seconds.
+#: several, a retry budget and backoff small enough that a fault outlasting it fails fast.
 BASE_SETTINGS = {
     "SMS_PAGE_SIZE": "100",
     "SMS_CONCURRENCY": "4",
     "SMS_MAX_RETRIES": "4",
     "SMS_TIMEOUT_S": "5",
+    "SMS_RETRY_BACKOFF_S": "0.05",
 }
 
 
