@@ -13,26 +13,6 @@ import dagster as dg
 
 from pipelines.settings import SourceSettings, load_source_settings
 
-SOURCE_VARS = (
-    "SMS_ENDPOINT",
-    "SMS_REGION",
-    "SMS_AUTH_TOKEN",
-    "CLOUD_SDK_AK",
-    "CLOUD_SDK_SK",
-    "SMS_PROJECT_ID",
-    "SMS_STATE",
-    "SMS_ENTERPRISE_PROJECT_ID",
-    "SMS_NAME",
-    "SMS_PAGE_SIZE",
-    "SMS_CONCURRENCY",
-    "SMS_TIMEOUT_S",
-    "SMS_MAX_RETRIES",
-    "SMS_RETRY_BACKOFF_S",
-    "SMS_CA_BUNDLE",
-    "SMS_SIMULATOR_TASKS",
-    "SMS_SIMULATOR_SEED",
-)
-
 
 class SmsSource(dg.ConfigurableResource):
     """Where and how to list SMS tasks; each field is the lower-cased environment variable."""
@@ -58,6 +38,10 @@ class SmsSource(dg.ConfigurableResource):
     def settings(self) -> SourceSettings:
         """Validated settings; raises ``SettingsError`` with one clear sentence."""
         return load_source_settings({name: getattr(self, name.lower()) for name in SOURCE_VARS})
+
+
+# The environment variables behind the resource: its field names, upper-cased.
+SOURCE_VARS: tuple[str, ...] = tuple(name.upper() for name in SmsSource.model_fields)
 
 
 def sms_source_from_env(environ: Mapping[str, str] | None = None) -> SmsSource:
