@@ -12,25 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REGION_ENDPOINTS: dict[str, str] = {
-    "cn-north-4": "https://sms.cn-north-4.myhuaweicloud.com",
-    "ap-southeast-3": "https://sms.ap-southeast-3.myhuaweicloud.com",
-    "my-kualalumpur-1": "https://sms.my-kualalumpur-1.myhuaweicloud.com",
-    "ru-moscow-1": "https://sms-api.ru-moscow-1.myhuaweicloud.com",
-}
-STATE_FILTER_VALUES = (
-    "READY",
-    "RUNNING",
-    "SYNCING",
-    "MIGRATE_SUCCESS",
-    "MIGRATE_FAIL",
-    "ABORTING",
-    "ABORT",
-    "DELETING",
-    "SYNC_F_ROLLBACKING",
-    "SYNC_F_ROLLBACK_SUCCESS",
-)
-MAX_PAGE_SIZE = 200
+from pipelines.sms.contract import FILTER_STATES, MAX_LIMIT, REGION_ENDPOINTS
+
+MAX_PAGE_SIZE = MAX_LIMIT
 MAX_CONCURRENCY = 64
 
 # Every environment variable the project reads, with what it means (README and .env.example).
@@ -166,10 +150,10 @@ def load_source_settings(values: Mapping[str, str | None]) -> SourceSettings:
     filters: dict[str, str] = {}
     state = _text(values, "SMS_STATE")
     if state:
-        if state not in STATE_FILTER_VALUES:
+        if state not in FILTER_STATES:
             raise SettingsError(
                 f"SMS_STATE {state!r} is not a state the API can filter by "
-                f"({', '.join(STATE_FILTER_VALUES)})"
+                f"({', '.join(FILTER_STATES)})"
             )
         filters["state"] = state
     for name, key, limit in (

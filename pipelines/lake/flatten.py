@@ -8,16 +8,15 @@ each column is gathered with a comprehension and built by Arrow (see :mod:`coerc
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 
 from pipelines.lake.coerce import NOT_UTF8, describe, escaped, is_utf8, to_arrow
+from pipelines.lake.extras import find_extras, json_text
 from pipelines.lake.schema import (
     FLAT_TABLES,
     JSON_FIELDS,
@@ -27,19 +26,6 @@ from pipelines.lake.schema import (
     TS,
 )
 
-#: Task keys the schema knows (scalar fields, prefixed objects, child records).
-_TASK_KEYS = frozenset(path[0] for path in JSON_FIELDS["tasks"].values()) | frozenset(
-    key for key, _ in RECORD_SOURCES.values()
-)
-#: Known keys inside each prefixed object of a task.
-_PREFIXED_KEYS = {
-    obj: frozenset(path[1] for path in JSON_FIELDS["tasks"].values() if path[0] == obj)
-    for obj in PREFIXED_OBJECTS
-}
-#: Known keys of each child record.
-_RECORD_KEYS = {
-    table: frozenset(path[0] for path in JSON_FIELDS[table].values()) for table in RECORD_SOURCES
-}
 #: ``tasks`` columns read from a child object are validated (and reported) by that child table.
 _CHECKED_ELSEWHERE = frozenset({"source_server_id", "target_server_id"})
 _TABLE_RANK = {table: rank for rank, table in enumerate(FLAT_TABLES)}
@@ -149,56 +135,6 @@ def _field_label(table: str, ordinal: int, path: tuple[str, ...]) -> str:
     return ".".join((prefix, *path))
 
 
-@dataclass
-class _Extras:
-    """Per row of one table: the ``extra`` JSON, unknown field paths, unstorable fields."""
-
-    texts: list[str | None]
-    unknown_by_row: dict[int, list[str]]
-    unstorable: list[tuple[int, str]]  # (row, field) whose text is not valid UTF-8
-
-
-def _extras(table: str, rows: list[dict[str, Any]]) -> _Extras:
-    """Unknown fields of each row, kept as a JSON object for the ``extra`` column.
-
-    Unknown keys of a task's prefixed objects are kept nested: ``{"clone_server": {"x": 1}}``.
-    """
-    known = _TASK_KEYS if table == "tasks" else _RECORD_KEYS[table]
-    found = _Extras([None] * len(rows), {}, [])
-    for row, record in enumerate(rows):
-        unknown: dict[str, Any] = {}
-        if not record.keys() <= known:
-            unknown = {key: value for key, value in record.items() if key not in known}
-        paths = list(unknown)
-        if table == "tasks":
-            for obj in PREFIXED_OBJECTS:
-                inner = record.get(obj)
-                if inner and not inner.keys() <= _PREFIXED_KEYS[obj]:
-                    nested = {k: v for k, v in inner.items() if k not in _PREFIXED_KEYS[obj]}
-                    unknown[obj] = nested
-                    paths.extend(f"{obj}.{key}" for key in nested)
-        if not unknown:
-            continue
-        text = _json_text(unknown)
-        if is_utf8(text):
-            found.texts[row] = text
-            found.unknown_by_row[row] = paths
-        else:
-            found.unstorable.append((row, paths[0]))
-    return found
-
-
-def _json_text(value: Any, *, ascii_only: bool = False) -> str:
-    """JSON text of parsed JSON, non-ASCII escaped only when ``ascii_only`` and needed.
-
-    orjson refuses integers beyond 64 bits and lone surrogates: the stdlib writes those.
-    """
-    try:
-        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, default=str, ensure_ascii=ascii_only)
-
-
 def _gather(rows: list[dict[str, Any]], path: tuple[str, ...], cache: dict[str, list]) -> list:
     """The values at ``path`` of every row (``None`` where absent)."""
     if len(path) == 1:
@@ -248,7 +184,7 @@ class _TableBuilder:
                 continue
             for row, reason in errors:
                 self._note_problem(row, index, path, reason, problems)
-        extras = _extras(self.table, rows)
+        extras = find_extras(self.table, rows)
         arrays["extra"] = pa.array(extras.texts, pa.string())
         for row, field in extras.unstorable:
             self._note_problem(row, len(arrays), (field,), NOT_UTF8, problems)
@@ -342,6 +278,6 @@ def _quarantine_table(
         pa.array([problem.table for _, problem in quarantined], pa.string()),
         pa.array([problem.field for _, problem in quarantined], pa.string()),
         pa.array([problem.reason for _, problem in quarantined], pa.string()),
-        pa.array([_json_text(task, ascii_only=True) for task, _ in quarantined], pa.string()),
+        pa.array([json_text(task, ascii_only=True) for task, _ in quarantined], pa.string()),
     ]
     return pa.Table.from_arrays(columns, schema=TABLES["quarantine"])

@@ -13,7 +13,7 @@ from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
 from pipelines.orchestration.sms_source import SmsSource
 from pipelines.settings import SettingsError, ensure_writable_dir
-from pipelines.sms.client import SmsApiError
+from pipelines.sms.errors import SmsApiError
 from pipelines.sms.listing import ListingIncomplete
 
 LAKE_TABLES = [name for name in TABLES]

@@ -5,30 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipelines.sms.contract import DEFAULT_LIMIT, FILTER_STATES, MAX_LIMIT, MAX_OFFSET
+
 from .faults import Faults
 from .responses import Response, invalid_parameter
 from .store import TaskFilter, TaskStore
 
-FILTER_STATES = frozenset(
-    {
-        "READY",
-        "RUNNING",
-        "SYNCING",
-        "MIGRATE_SUCCESS",
-        "MIGRATE_FAIL",
-        "ABORTING",
-        "ABORT",
-        "DELETING",
-        "SYNC_F_ROLLBACKING",
-        "SYNC_F_ROLLBACK_SUCCESS",
-    }
-)
 PARAMETERS = frozenset(
     {"state", "name", "id", "source_server_id", "limit", "offset", "enterprise_project_id"}
 )
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 200
-MAX_OFFSET = 65_535
 INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 

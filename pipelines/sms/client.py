@@ -28,12 +28,10 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .auth import canonical_query, sign_headers
+from .contract import FILTER_NAMES, MAX_LIMIT, MAX_OFFSET
 from .errors import SmsApiError
 
 TASKS_PATH = "/v3/tasks"
-FILTER_NAMES = frozenset({"state", "name", "id", "source_server_id", "enterprise_project_id"})
-MAX_OFFSET = 65_535
-MAX_LIMIT = 200
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 120.0

@@ -23,23 +23,13 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .client import MAX_LIMIT, MAX_OFFSET, SmsClient
+from .client import SmsClient
+from .contract import DATA_ONLY_STATES, FILTER_STATES, MAX_LIMIT, MAX_OFFSET
 from .errors import ListingIncomplete
 from .paging import ListingTally, OnPage, PassReader, PassResult
 
-FILTERABLE_STATES = (
-    "READY",
-    "RUNNING",
-    "SYNCING",
-    "MIGRATE_SUCCESS",
-    "MIGRATE_FAIL",
-    "ABORTING",
-    "ABORT",
-    "DELETING",
-    "SYNC_F_ROLLBACKING",
-    "SYNC_F_ROLLBACK_SUCCESS",
-)
-UNFILTERABLE_STATES = frozenset({"SYNC_SUCCESS", "SYNC_FAIL", "SKIPPING", "RESETING"})
+FILTERABLE_STATES = FILTER_STATES
+UNFILTERABLE_STATES = DATA_ONLY_STATES
 _UNFILTERABLE_TEXT = ", ".join(sorted(UNFILTERABLE_STATES))
 ENTERPRISE_PROJECT = "enterprise_project_id"
 SliceKey = tuple[tuple[str, str], ...]  # a slice's filters, sorted, hashable

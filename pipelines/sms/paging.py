@@ -24,7 +24,8 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import MAX_OFFSET, Page, SmsClient
+from .client import Page, SmsClient
+from .contract import MAX_OFFSET
 from .errors import ListingIncomplete
 
 OnPage = Callable[[Page, list[dict[str, Any]]], None]

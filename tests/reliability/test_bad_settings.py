@@ -2,8 +2,8 @@
 
 Each case pairs an otherwise valid environment (pointing at a live simulator) with one
 mistake. The settings layer must raise ``SettingsError`` naming the variable, and
-``sms-analytics run`` must print exactly one line, exit non-zero, show no traceback and
-send no request (the simulator's request log stays empty). Secrets never appear.
+``sms-analytics run`` must print exactly one line (on stderr, like every CLI error), exit
+non-zero, show no traceback and send no request (the simulator's request log stays empty). Secrets never appear.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def test_cli_run_prints_one_line_and_sends_nothing(
     out, err = capfd.readouterr()
     lines = [line for line in err.splitlines() if line.strip()]
     assert code != 0
-    assert len(lines) == 1, err
+    assert (len(lines), out) == (1, ""), out + err
     assert case.phrase in lines[0]
     assert "Traceback" not in out + err
     for secret in (CANARY_AK, CANARY_TOKEN, DEMO_TOKEN):
@@ -167,7 +167,7 @@ def test_installed_cli_entry_point_reports_bad_setting_without_traceback(
 
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode != 0
-    assert len(lines) == 1, done.stderr
+    assert (len(lines), done.stdout) == (1, ""), done.stdout + done.stderr
     assert "SMS_PAGE_SIZE must be between 1 and 200, got 500" in lines[0]
     assert "Traceback" not in done.stdout + done.stderr
     assert sim.requests == []
