@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bench.machine import describe_machine
+from bench.readme_section import update_readme
 from bench.report import build_results, render_markdown, write_results
 from bench.suite import ALL_CONTENDERS, SuiteOptions, run_suite
 
@@ -122,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep_workdir and not args.quick:
             shutil.rmtree(workroot, ignore_errors=True)
-    sys.stdout.write("\n" + render_markdown(results) + "\n")
+    markdown = render_markdown(results)
+    sys.stdout.write("\n" + markdown + "\n")
     progress(f"wrote {json_path} and {md_path}")
+    if out_dir == BENCH_DIR:
+        update_readme(REPO_ROOT / "README.md", markdown)
+        progress("copied the results into README.md")
     return 0
