@@ -1,8 +1,15 @@
-"""Run the refresh job in-process, for people who do not run Dagster (the CLI, `make demo`)."""
+"""Run the refresh job in this process, for people who do not run Dagster (the CLI, `make demo`).
+
+``execute_job`` rather than ``execute_in_process``: only it honours ``retries: disabled``,
+so an interactive run that cannot succeed fails now, with the API's own message, instead
+of after the asset's scheduled-run retry delays.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -20,13 +27,38 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
 
 
-def _first_error(result: dg.ExecuteInProcessResult) -> str:
+def refresh_job() -> dg.JobDefinition:
+    """The job as the code location defines it (module level, so it is reconstructable)."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions().resolve_job_def(REFRESH_JOB)
+
+
+def innermost_message(error: dg.SerializableErrorInfo | None) -> str:
+    """The root cause's message: a retry wrapper says less than the API error it wraps."""
+    message = "step failed"
+    while error is not None:
+        message = error.message.strip() or message
+        error = error.cause
+    return message.splitlines()[-1]
+
+
+def _first_error(result: dg.ExecuteJobResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data:
-            error = event.step_failure_data.error
-            message = (error.message if error else "") or "step failed"
-            return f"{event.step_key}: {message.strip().splitlines()[-1]}"
+            return f"{event.step_key}: {innermost_message(event.step_failure_data.error)}"
     return "the run failed"
+
+
+@contextlib.contextmanager
+def _instance() -> Iterator[dg.DagsterInstance]:
+    """``$DAGSTER_HOME``'s instance when set (runs show up in `dagster dev`), else a throwaway."""
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+    else:
+        with dg.DagsterInstance.ephemeral() as instance:
+            yield instance
 
 
 def run_refresh(
@@ -37,17 +69,25 @@ def run_refresh(
     Dagster's console log is kept at ``log_level`` so a terminal shows the progress bar
     and the summary, not one line per step event.
     """
-    from pipelines.definitions import build_definitions
-
-    job = build_definitions().resolve_job_def(REFRESH_JOB)
+    job = dg.reconstructable(refresh_job)
+    # The job reads the environment when built; rebuild it for every run.
+    type(job).get_definition.cache_clear()
+    type(job).get_repository_definition.cache_clear()
+    run_config = {
+        "execution": {"config": {"retries": {"disabled": {}}}},
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
     token = PAGE_PROGRESS.set(progress)
     try:
-        result = job.execute_in_process(
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        with _instance() as instance:
+            result = dg.execute_job(job, instance, run_config=run_config, raise_on_error=False)
+            summary = _summarise(result)
     finally:
         PAGE_PROGRESS.reset(token)
+    return summary
+
+
+def _summarise(result: dg.ExecuteJobResult) -> RunSummary:
     summary = RunSummary(success=result.success)
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization

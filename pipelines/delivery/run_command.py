@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -125,10 +126,10 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         run_pipeline(console)
     except SettingsError as exc:
-        console.print(f"[red]sms-analytics {args.command}: bad settings: {exc}")
+        print(f"sms-analytics {args.command}: bad settings: {exc}", file=sys.stderr)
         return 2
     except RunFailed as exc:
-        console.print(f"[red]sms-analytics {args.command}: run failed: {exc}")
+        print(f"sms-analytics {args.command}: run failed: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
     print_paths()
     return 0

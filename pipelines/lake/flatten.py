@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.lake.coerce import NOT_UTF8, describe, escaped, is_utf8, to_arrow
+from pipelines.lake.columnar import columnar_tables
 from pipelines.lake.extras import find_extras, json_text
 from pipelines.lake.schema import (
     FLAT_TABLES,
@@ -212,14 +213,27 @@ def _keep_mask(owners: list[int], bad: np.ndarray) -> np.ndarray:
     return ~np.isin(np.asarray(owners, dtype=np.int64), bad)
 
 
-def flatten_tasks(tasks: list[Any], snapshot_id: str, snapshot_at: datetime) -> FlatBatch:
+def flatten_tasks(
+    tasks: list[Any], snapshot_id: str, snapshot_at: datetime, *, columnar: bool = True
+) -> FlatBatch:
     """Flatten parsed tasks into one table per lake table (see :data:`schema.FLAT_TABLES`).
 
-    ``snapshot_at`` must be timezone-aware; it is stored in UTC on every row.
+    ``snapshot_at`` must be timezone-aware; it is stored in UTC on every row. A batch the
+    columnar fast path can store exactly goes that way (``columnar=False`` forbids it, for
+    comparisons); any other batch is validated task by task here.
     """
     if snapshot_at.tzinfo is None:
         raise ValueError("snapshot_at must be timezone-aware (UTC)")
     snapshot_at = snapshot_at.astimezone(UTC)
+    if columnar and (fast := columnar_tables(tasks, snapshot_id, snapshot_at)) is not None:
+        tables, unknown = fast
+        tables["quarantine"] = _quarantine_table([], snapshot_id, snapshot_at)
+        return FlatBatch({name: tables[name] for name in FLAT_TABLES}, unknown)
+    return _validated_batch(tasks, snapshot_id, snapshot_at)
+
+
+def _validated_batch(tasks: list[Any], snapshot_id: str, snapshot_at: datetime) -> FlatBatch:
+    """The validating path: every task checked, bad ones quarantined with the first reason."""
 
     quarantined: list[tuple[int, Any, _Problem]] = []  # (input position, task, problem)
     sound: list[dict[str, Any]] = []

@@ -6,9 +6,12 @@ snapshot's tables from them without calling the API again.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +26,14 @@ from pipelines.lake.layout import PAGES_FILE
 _CREDENTIAL_KEYS = frozenset(
     {"token", "x-auth-token", "ak", "sk", "access_key", "secret_key", "authorization", "password"}
 )
+
+
+#: gzip level of raw pages: level 1 is ~5x faster than 9 for files ~35 % bigger.
+RAW_GZIP_LEVEL = 1
+#: Threads compressing and writing pages (zlib and sha256 release the GIL).
+RAW_WRITERS = 2
+#: Pages queued for compression before ``land`` waits (bounds memory).
+MAX_QUEUED_PAGES = 16
 
 
 class PageLike(Protocol):
@@ -51,27 +62,32 @@ class RawPage:
 
 
 class RawLanding:
-    """Writes one snapshot's raw pages into ``directory`` (created; must not exist yet)."""
+    """Writes one snapshot's raw pages into ``directory`` (created; must not exist yet).
+
+    Pages are compressed and written by a small thread pool so the caller can flatten the
+    next page meanwhile; ``pages.jsonl`` lines are still written by the caller, in landing
+    order, each only after its page file is on disk. :meth:`finish` waits for every page and
+    raises the first write failure.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=False)
         self._meta = (directory / PAGES_FILE).open("ab")
+        self._pool = ThreadPoolExecutor(max_workers=RAW_WRITERS, thread_name_prefix="lake-raw")
+        self._queued: deque[Future[tuple[bytes, int]]] = deque()
         self.pages = 0
         self.bytes_written = 0
 
     def land(self, page: PageLike, new_rows: int) -> None:
-        """Write the page body (gzip) and its meta line; the meta line goes last."""
+        """Queue the page body (gzip) and its meta line; the meta line goes last."""
         leaked = sorted(key for key in page.params if key.lower() in _CREDENTIAL_KEYS)
         if leaked:
             raise LakeError(f"page params carry credential-like keys {leaked}; refusing to land")
         self.pages += 1
-        name = f"page-{self.pages:06d}.json.gz"
-        packed = gzip.compress(page.body, compresslevel=6, mtime=0)
-        (self.directory / name).write_bytes(packed)
         meta = {
             "seq": self.pages,
-            "file": name,
+            "file": f"page-{self.pages:06d}.json.gz",
             "params": dict(page.params),
             "received_at": page.received_at.isoformat(),
             "request_id": page.request_id,
@@ -79,14 +95,39 @@ class RawLanding:
             "rows": len(page.tasks),
             "new_rows": new_rows,
             "bytes": len(page.body),
-            "sha256": hashlib.sha256(page.body).hexdigest(),
         }
-        line = orjson.dumps(meta, default=str) + b"\n"
-        self._meta.write(line)
-        self._meta.flush()
-        self.bytes_written += len(packed) + len(line)
+        self._queued.append(self._pool.submit(self._write_page, page.body, meta))
+        self._write_done_lines(block=len(self._queued) > MAX_QUEUED_PAGES)
+
+    def _write_page(self, body: bytes, meta: dict[str, Any]) -> tuple[bytes, int]:
+        """On a pool thread: the compressed page file; returns its meta line and file size."""
+        packed = gzip.compress(body, compresslevel=RAW_GZIP_LEVEL, mtime=0)
+        (self.directory / meta["file"]).write_bytes(packed)
+        meta["sha256"] = hashlib.sha256(body).hexdigest()
+        return orjson.dumps(meta, default=str) + b"\n", len(packed)
+
+    def _write_done_lines(self, *, block: bool) -> None:
+        """Write the meta lines of the landed pages at the head of the queue, in order."""
+        while self._queued and (block or self._queued[0].done()):
+            line, packed_size = self._queued.popleft().result()
+            self._meta.write(line)
+            self._meta.flush()
+            self.bytes_written += packed_size + len(line)
+            block = block and len(self._queued) > MAX_QUEUED_PAGES
+
+    def finish(self) -> None:
+        """Wait until every queued page and its meta line are written."""
+        while self._queued:
+            self._write_done_lines(block=True)
 
     def close(self) -> None:
+        """Stop the pool (waiting for writes in flight) and close ``pages.jsonl``."""
+        for queued in self._queued:
+            queued.cancel()
+        self._pool.shutdown(wait=True)
+        with contextlib.suppress(Exception):
+            self.finish()
+        self._queued.clear()
         self._meta.close()
 
 

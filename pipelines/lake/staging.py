@@ -13,7 +13,9 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Hashable
+from collections import deque
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,15 +37,51 @@ PARTIAL = ".partial"
 STARTING_GRACE_S = 60.0
 
 
+#: Row groups queued for the background writer before the caller waits (bounds memory).
+MAX_QUEUED_WRITES = 4
+
+
 def _key_column(table: str) -> str:
     return "id" if table == "tasks" else "task_id"
+
+
+class BackgroundWrites:
+    """One thread writing row groups, in submission order, while the caller flattens on.
+
+    Parquet encoding and zstd release the GIL, so on two cores they overlap the next page's
+    flattening. A failed write surfaces on the next :meth:`submit` or :meth:`wait`.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-parquet")
+        self._queued: deque[Future[None]] = deque()
+
+    def submit(self, write: Callable[[], None]) -> None:
+        while len(self._queued) >= MAX_QUEUED_WRITES:
+            self._queued.popleft().result()
+        self._queued.append(self._pool.submit(write))
+
+    def wait(self) -> None:
+        """Block until every queued write is done; raise the first failure."""
+        while self._queued:
+            self._queued.popleft().result()
+
+    def shutdown(self) -> None:
+        """Wait for writes in flight (ignoring failures) and stop the thread."""
+        with contextlib.suppress(Exception):
+            self.wait()
+        self._queued.clear()
+        self._pool.shutdown(wait=True)
 
 
 class StagedTable:
     """One table's staging Parquet file, fed per page and written in row groups."""
 
-    def __init__(self, path: Path, table: str, row_group_rows: int) -> None:
+    def __init__(
+        self, path: Path, table: str, row_group_rows: int, writes: BackgroundWrites
+    ) -> None:
         self.path = path
+        self._writes = writes
         self.table = table
         self.row_group_rows = row_group_rows
         self.rows = 0
@@ -64,7 +102,8 @@ class StagedTable:
         if not self._buffer or self._writer is None:
             return
         batch = pa.concat_tables(self._buffer)
-        self._writer.write_table(batch, row_group_size=batch.num_rows)
+        writer = self._writer
+        self._writes.submit(lambda: writer.write_table(batch, row_group_size=batch.num_rows))
         self._buffer, self._buffered = [], 0
 
     def close(self) -> None:
@@ -72,6 +111,7 @@ class StagedTable:
         if self._writer is None:
             return
         self._flush()
+        self._writes.wait()
         self._writer.close()
         self._writer = None
         with self.path.open("rb") as handle:
@@ -96,6 +136,7 @@ class StagedTable:
         self.rows = kept
 
     def abandon(self) -> None:
+        """Close the file without flushing (call after the background writes stopped)."""
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
@@ -123,8 +164,11 @@ class StagedSnapshot:
             ) from None
         self._lock = (self.directory / LOCK_FILE).open("w")
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._writes = BackgroundWrites()
         self.tables = {
-            table: StagedTable(self.directory / f"{table}.parquet{PARTIAL}", table, ROW_GROUP_ROWS)
+            table: StagedTable(
+                self.directory / f"{table}.parquet{PARTIAL}", table, ROW_GROUP_ROWS, self._writes
+            )
             for table in FLAT_TABLES
         }
         self.unknown_fields: set[str] = set()
@@ -149,6 +193,7 @@ class StagedSnapshot:
         """Close every staged file; drop ``removed_ids`` rows if any."""
         for staged in self.tables.values():
             staged.close()
+        self._writes.shutdown()
         if removed_ids:
             for staged in self.tables.values():
                 staged.drop_tasks(removed_ids)
@@ -156,6 +201,7 @@ class StagedSnapshot:
 
     def discard(self) -> None:
         """Remove the staging directory and release the lock (after an abort or a publish)."""
+        self._writes.shutdown()
         for staged in self.tables.values():
             staged.abandon()
         shutil.rmtree(self.directory, ignore_errors=True)

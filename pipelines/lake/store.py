@@ -210,6 +210,7 @@ class SnapshotWriter:
         """
         stage, raw = self._open_stage()
         try:
+            raw.finish()
             stage.finish(removed_ids)
             if task_ids is not None:
                 _check_task_ids(stage.stored_ids, set(task_ids) - removed_ids)

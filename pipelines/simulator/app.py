@@ -130,11 +130,15 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        if truncate:
-            self.wfile.write(response.body[: len(response.body) // 2])
-            self._hang_up()
-            return
-        self.wfile.write(response.body)
+        try:
+            if truncate:
+                self.wfile.write(response.body[: len(response.body) // 2])
+                self._hang_up()
+                return
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (e.g. its read timeout): nothing to answer, nothing to log.
+            self.close_connection = True
 
     def _hang_up(self) -> None:
         self.close_connection = True

@@ -3,7 +3,8 @@
 Each case pairs an otherwise valid environment (pointing at a live simulator) with one
 mistake. The settings layer must raise ``SettingsError`` naming the variable, and
 ``sms-analytics run`` must print exactly one line (on stderr, like every CLI error), exit
-non-zero, show no traceback and send no request (the simulator's request log stays empty). Secrets never appear.
+non-zero, show no traceback and send no request (the simulator's request log stays empty).
+Secrets never appear.
 """
 
 from __future__ import annotations

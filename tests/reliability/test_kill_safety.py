@@ -1,4 +1,4 @@
-"""SIGKILL a real refresh at several points; nothing published is torn, the next run is exact.
+"""SIGKILL a real refresh at each stage; nothing published is torn, the next run is exact.
 
 The run is a separate process (``run_refresh()``) reading a simulator in this process
 that answers slowly, so each stage lasts long enough to be caught. The stage is detected
@@ -52,6 +52,20 @@ def _uncommitted_raw_pages(data_dir: Path) -> int:
     )
 
 
+def crash_residue(data_dir: Path) -> list[str]:
+    """Leftovers of killed runs: staging dirs, uncommitted raw pages, temp trees, build files."""
+    committed = {row.snapshot_id for row in list_snapshots(data_dir / "lake")}
+    raw_dirs = (data_dir / "lake" / "raw").glob("snapshot_date=*/snapshot_id=*")
+    leftovers = [
+        *_staging_dirs(data_dir),
+        *(raw for raw in raw_dirs if raw.name.removeprefix("snapshot_id=") not in committed),
+        *data_dir.glob(".exports.*-*"),
+        *(data_dir / "report").glob(".png-*"),
+        *(path for path in (data_dir / ".build").glob("*") if path.is_file()),
+    ]
+    return sorted(path.relative_to(data_dir).as_posix() for path in leftovers)
+
+
 STAGES: dict[str, Callable[[Path], bool]] = {
     "fetch_first_page": lambda d: bool(_staging_dirs(d)) and _uncommitted_raw_pages(d) >= 1,
     "mid_listing_flatten": lambda d: _uncommitted_raw_pages(d) >= 5,
@@ -74,13 +88,13 @@ def _kill_when(process: subprocess.Popen, reached: Callable[[], bool]) -> None:
     process.wait()
 
 
-@pytest.mark.parametrize("stage", list(STAGES))
-def test_sigkill_leaves_nothing_torn_and_the_next_run_is_exact(
-    stage: str,
+def test_sigkill_at_each_stage_tears_nothing_and_the_next_run_is_exact(
     start_simulator: StartSimulator,
     published_data_dir: Path,
     tmp_path: Path,
 ) -> None:
+    """One run killed per stage, in pipeline order, each after the previous one's crash:
+    after every kill all published data is whole; then a run completes with exact data."""
     sim = start_simulator(tasks=TASKS, seed=31, latency_ms=150)
     env = {
         "SMS_ENDPOINT": sim.base_url,
@@ -89,16 +103,16 @@ def test_sigkill_leaves_nothing_torn_and_the_next_run_is_exact(
         "SMS_PAGE_SIZE": "100",
         "SMS_CONCURRENCY": "2",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-c", RUN_REFRESH],
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _kill_when(process, lambda: STAGES[stage](published_data_dir))
-    assert process.returncode == -signal.SIGKILL
-
-    assert_published_intact(published_data_dir)
+    for stage, reached in STAGES.items():
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUN_REFRESH],
+            env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _kill_when(process, lambda reached=reached: reached(published_data_dir))
+        assert process.returncode == -signal.SIGKILL, stage
+        assert_published_intact(published_data_dir)
 
     sim.faults = Faults()  # the next run is not slowed down
     result = run_refresh_job(env)
@@ -115,3 +129,6 @@ def test_sigkill_leaves_nothing_torn_and_the_next_run_is_exact(
         latest.snapshot_id
     )
     assert_published_intact(published_data_dir)
+    assert crash_residue(published_data_dir) == [], (
+        "a successful run should sweep what killed runs left behind"
+    )

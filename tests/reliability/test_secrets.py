@@ -46,6 +46,7 @@ def test_no_canary_secret_appears_in_any_output(
 ) -> None:
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
+    (dagster_home / "dagster.yaml").write_text("")  # defaults: SQLite storage in this dir
     data_dir = tmp_path / "data"
     endpoint = {"SMS_ENDPOINT": canary_simulator.base_url, "SMS_DATA_DIR": str(data_dir)}
     signing = {"CLOUD_SDK_AK": CANARY_AK, "SMS_PROJECT_ID": PROJECT_ID}
@@ -79,10 +80,9 @@ def test_no_canary_secret_appears_in_any_output(
     assert len(errors) == 2
     assert all("HTTP 401" in error and "APIGW.0301" in error for error in errors)
     metadata = [
-        repr(event.asset_materialization.metadata)
+        repr(event.step_materialization_data.materialization.metadata)
         for run in runs.values()
         for event in run.get_asset_materialization_events()
-        if event.asset_materialization is not None
     ]
     assert metadata, "the successful runs materialised nothing"
     assert (data_dir / "warehouse.duckdb").is_file() and (data_dir / "exports").is_dir()

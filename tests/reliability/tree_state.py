@@ -15,15 +15,3 @@ def tree_digest(root: Path) -> dict[str, str]:
                 path.read_bytes()
             ).hexdigest()
     return digests
-
-
-def published_digest(data_dir: Path) -> dict[str, str]:
-    """The digest of what readers may see: the lake, warehouse, exports and report.
-
-    Private scratch (``lake/.staging``, ``.build``) is left out: it is not published.
-    """
-    return {
-        path: digest
-        for path, digest in tree_digest(data_dir).items()
-        if not path.startswith(("lake/.staging/", ".build/"))
-    }
