@@ -17,7 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.lake.store import SnapshotWriter, list_snapshots, new_snapshot_id
+from pipelines.lake.store import (
+    SnapshotWriter,
+    cleanup_stale_staging,
+    list_snapshots,
+    new_snapshot_id,
+)
 from pipelines.settings import SourceSettings
 from pipelines.sms.client import ClientConfig, Page, SmsClient
 from pipelines.sms.listing import ListingResult, list_all_tasks
@@ -163,6 +168,7 @@ def ingest_snapshot(
     started = time.perf_counter()
     progress = progress or PAGE_PROGRESS.get()
     source = source_label(settings)
+    cleanup_stale_staging(lake_root)  # leftovers of runs that were killed
     with contextlib.ExitStack() as stack:
         config, simulated_now = stack.enter_context(api_endpoint(settings, lake_root))
         snapshot_at = now or simulated_now or datetime.now(UTC)

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from pipelines.delivery.atomic_publish import publish_directory
 from pipelines.delivery.cell_values import format_timestamp
 from pipelines.delivery.charts import Chart, render_charts
 from pipelines.delivery.report_queries import ReportData, load_report_data
@@ -155,19 +156,19 @@ def build_report(
         data = load_report_data(con)
     finally:
         con.close()
+    report_dir.mkdir(parents=True, exist_ok=True)
     png_dir = report_dir / PNG_DIR_NAME
-    png_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".png-", dir=report_dir) as scratch:
-        charts = render_charts(data, Path(scratch))
-        published: list[Chart] = []
-        for chart in charts:
-            if chart.png_path is None:
-                (png_dir / f"{chart.chart_id}.png").unlink(missing_ok=True)  # no stale chart
-                published.append(chart)
-                continue
-            target = png_dir / chart.png_path.name
-            _write_atomically(target, chart.png_path.read_bytes())
-            published.append(Chart(chart.chart_id, chart.title, chart.svg, target))
+
+    def render_pngs(staging: Path) -> list[Chart]:
+        # Rendered straight into the new png/ tree, swapped in whole: never two runs mixed.
+        return [
+            chart
+            if chart.png_path is None
+            else Chart(chart.chart_id, chart.title, chart.svg, png_dir / chart.png_path.name)
+            for chart in render_charts(data, staging)
+        ]
+
+    published = publish_directory(png_dir, render_pngs)
     path = report_dir / REPORT_NAME
     _write_atomically(path, render_html(data, published, generated_at).encode("utf-8"))
     return ReportResult(path, published, headline_figures(data))

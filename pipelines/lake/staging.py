@@ -32,6 +32,8 @@ from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
 #: Rows buffered per table before a row group is written (small pages are batched).
 ROW_GROUP_ROWS = 16_384
 LOCK_FILE = "lock"
+# A run opens its lock file and flocks it in the next statement; this covers the gap.
+LOCK_TAKING_GRACE_S = 2.0
 PARTIAL = ".partial"
 #: Age under which a staging directory is taken as a run still starting up.
 STARTING_GRACE_S = 60.0
@@ -227,22 +229,22 @@ def _repeats(ids: list[Hashable]) -> set[Hashable]:
 def is_live(staging: Path, *, starting_grace_s: float = STARTING_GRACE_S) -> bool:
     """Whether a live run holds this staging directory's lock.
 
-    A directory changed less than ``starting_grace_s`` ago counts as live without testing
-    its lock: its run may be between creating it and taking the lock.
+    Without a lock file yet, a directory changed less than ``starting_grace_s`` ago counts
+    as live: its run may be between creating it and taking the lock. An unlocked lock file
+    means a dead run, unless it is a moment old (open and flock are two statements).
     """
-    try:
-        changed = staging.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    if time.time() - changed < starting_grace_s:
-        return True
     lock_path = staging / LOCK_FILE
-    if not lock_path.exists():
-        return False
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        if not lock_path.exists():
+            return time.time() - staging.stat().st_mtime < starting_grace_s
+        with lock_path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        # Unlocked: dead, unless the lock file is so new its run is between open and flock.
+        grace = min(starting_grace_s, LOCK_TAKING_GRACE_S)
+        return time.time() - lock_path.stat().st_mtime < grace
+    except FileNotFoundError:
         return False

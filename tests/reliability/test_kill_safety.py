@@ -60,7 +60,7 @@ def crash_residue(data_dir: Path) -> list[str]:
         *_staging_dirs(data_dir),
         *(raw for raw in raw_dirs if raw.name.removeprefix("snapshot_id=") not in committed),
         *data_dir.glob(".exports.*-*"),
-        *(data_dir / "report").glob(".png-*"),
+        *(data_dir / "report").glob(".png.*-*"),
         *(path for path in (data_dir / ".build").glob("*") if path.is_file()),
     ]
     return sorted(path.relative_to(data_dir).as_posix() for path in leftovers)
@@ -71,7 +71,7 @@ STAGES: dict[str, Callable[[Path], bool]] = {
     "mid_listing_flatten": lambda d: _uncommitted_raw_pages(d) >= 5,
     "warehouse_build": lambda d: any((d / ".build").glob("*.duckdb")),
     "exports": lambda d: any(d.glob(".exports.new-*")),
-    "report": lambda d: any((d / "report").glob(".png-*")),
+    "report": lambda d: any((d / "report").glob(".png.new-*")),
 }
 
 
