@@ -127,6 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write("\n" + markdown + "\n")
     progress(f"wrote {json_path} and {md_path}")
     if out_dir == BENCH_DIR:
-        update_readme(REPO_ROOT / "README.md", markdown)
+        update_readme(markdown, "bench", REPO_ROOT / "README.md")
         progress("copied the results into README.md")
     return 0

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import orjson
 
+from bench.readme_section import update_readme
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC_FILE = REPO_ROOT / "docs" / "fault-matrix.md"
 OUTCOMES_FILE = REPO_ROOT / ".pytest_cache" / "fault-matrix" / "outcomes.json"
@@ -249,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.write:
         DOC_FILE.write_text(text)
-        print(f"wrote {DOC_FILE}")
+        update_readme(text, "fault-matrix")
+        print(f"wrote {DOC_FILE} and README.md's fault matrix")
     else:
         sys.stdout.write(text)
     return 0

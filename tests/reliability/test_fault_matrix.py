@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.readme_section import README, replace_section, section_body
 from pipelines.ingest import ingest_snapshot
 from pipelines.lake.store import list_snapshots, read_table
 from pipelines.settings import load_source_settings
@@ -121,4 +122,8 @@ def test_fault_matrix_doc_matches_observed_outcomes(outcome_log: OutcomeLog) -> 
     assert DOC_FILE.is_file(), "generate it: python -m tests.reliability.fault_matrix --write"
     assert DOC_FILE.read_text() == rendered, (
         "docs/fault-matrix.md is stale: python -m tests.reliability.fault_matrix --write"
+    )
+    readme = README.read_text()
+    assert replace_section(readme, section_body(rendered), "fault-matrix") == readme, (
+        "README.md's fault matrix is stale: python -m tests.reliability.fault_matrix --write"
     )
