@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.orchestration.delivery_assets import DELIVERY_ASSETS
+from pipelines.delivery.assets import DELIVERY_ASSETS
 from pipelines.orchestration.ingest_assets import sms_snapshot
 from pipelines.orchestration.ingest_checks import INGEST_CHECKS
 from pipelines.orchestration.resources import DataStorage
