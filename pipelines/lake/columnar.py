@@ -14,8 +14,8 @@ Where Arrow's converter is more lenient than our coercion policy, the batch is c
   C-level ``itemgetter`` pass per record): integers and epoch-ms timestamps may hold only
   ``int`` / null, doubles only ``int`` / ``float`` / null. Integers are then converted straight
   to their lake width (out of range raises, and the batch falls back); timestamps as ``int64``,
-  range-checked, then cast. (Converting through ``decimal128`` refused floats by itself, but
-  cost a third of the conversion time.) NaN / infinities fall back;
+  range-checked, then viewed as timestamps. (Converting through ``decimal128`` refused
+  floats by itself, but cost a third of the conversion time.) NaN / infinities fall back;
 - a ``struct`` accepts a list of key/value pairs and ignores unknown keys, so the type and the
   keys of every JSON object are checked first (one C-level pass per level).
 """
@@ -134,7 +134,7 @@ class _Batch:
             if key not in task_keys:
                 self.records[table] = []
                 continue
-            values = [task.get(key) for task in tasks]
+            values = _values_of(tasks, key)
             if shape == "object":
                 records = _objects(tasks, key, values)
             else:
@@ -157,10 +157,18 @@ def _objects(
 ) -> list[dict[str, Any]]:
     """The non-null values of ``key`` across tasks; each must be a JSON object."""
     if values is None:
-        values = [task.get(key) for task in tasks]
+        values = _values_of(tasks, key)
     if set(map(type, values)) - {dict, _NONE}:
         raise _NotExact(f"{key} is not an object")
     return [value for value in values if value is not None]
+
+
+def _values_of(records: list[dict[str, Any]], key: str) -> list[Any]:
+    """The value of ``key`` in each record (null where missing)."""
+    try:
+        return list(map(itemgetter(key), records))  # C-level; most keys are always present
+    except KeyError:
+        return [record.get(key) for record in records]
 
 
 def _object_keys(objects: list[dict[str, Any]]) -> set[Any]:
@@ -212,7 +220,7 @@ def _table(
         kind = _KINDS[table][column]
         if kind == "timestamp":
             millis.append(array)
-            array = array.cast(TS)
+            array = array.view(TS)  # the same int64 epoch-ms, zero-copy
         elif kind == "double":
             doubles.append(array)
         arrays[column] = array  # integers were converted to their lake width directly

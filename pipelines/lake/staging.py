@@ -178,9 +178,10 @@ class StagedSnapshot:
 
     def add(self, tasks: list[Any]) -> None:
         """Flatten and stage ``tasks``; each task id may be staged once per snapshot."""
-        ids = [task_id for task in tasks if (task_id := readable_id(task)) is not None]
-        repeated = sorted({i for i in ids if i in self.stored_ids} | _repeats(ids), key=str)
-        if repeated:
+        ids = _readable_ids(tasks)
+        distinct = set(ids)
+        if len(distinct) < len(ids) or not self.stored_ids.isdisjoint(distinct):
+            repeated = sorted({i for i in ids if i in self.stored_ids} | _repeats(ids), key=str)
             raise LakeError(
                 f"task ids delivered more than once in snapshot {self.snapshot_id}: "
                 f"{repeated[:5]} (the listing must pass each task once)"
@@ -208,6 +209,15 @@ class StagedSnapshot:
             staged.abandon()
         shutil.rmtree(self.directory, ignore_errors=True)
         self._lock.close()
+
+
+def _readable_ids(tasks: list[Any]) -> list[Hashable]:
+    """The :func:`readable_id` of each task that has one, in order."""
+    if not set(map(type, tasks)) - {dict}:
+        ids = [task.get("id") for task in tasks]
+        if not set(map(type, ids)) - {str}:  # the usual page: every id a string
+            return ids
+    return [task_id for task in tasks if (task_id := readable_id(task)) is not None]
 
 
 def readable_id(task: Any) -> Hashable | None:
