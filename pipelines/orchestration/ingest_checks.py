@@ -7,31 +7,28 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.lake.layout import table_file
+from pipelines.lake.readers import SnapshotRow, list_snapshots
 from pipelines.orchestration.ingest_assets import lake_key
 from pipelines.orchestration.resources import DataStorage
 
 CHILD_TABLES = ("sub_tasks", "source_servers", "target_servers", "special_configs")
 
 
-def _snapshot_file(lake_root: Path, table: str, snapshot_id: str) -> str:
-    matches = sorted(lake_root.glob(f"{table}/snapshot_date=*/{snapshot_id}.parquet"))
-    if not matches:
-        raise FileNotFoundError(f"no {table} file for snapshot {snapshot_id}")
-    return str(matches[0])
+class LatestSnapshot:
+    """The newest committed snapshot and the paths of its table files."""
+
+    def __init__(self, lake_root: Path, row: SnapshotRow) -> None:
+        self.row = row
+        self._lake_root = lake_root
+
+    def file(self, table: str) -> str:
+        return str(table_file(self._lake_root, table, self.row.snapshot_id, self.row.snapshot_at))
 
 
-def latest_snapshot(lake_root: Path) -> dict | None:
-    """The newest committed snapshot row, or None when the lake is empty."""
-    files = sorted(lake_root.glob("snapshots/snapshot_date=*/*.parquet"))
-    if not files:
-        return None
-    con = duckdb.connect()
-    row = con.execute(
-        "SELECT snapshot_id, api_count, task_count FROM read_parquet(?) "
-        "ORDER BY snapshot_at DESC, snapshot_id DESC LIMIT 1",
-        [[str(f) for f in files]],
-    ).fetchone()
-    return {"snapshot_id": row[0], "api_count": row[1], "task_count": row[2]}
+def latest_snapshot(lake_root: Path) -> LatestSnapshot | None:
+    snapshots = list_snapshots(lake_root)
+    return LatestSnapshot(lake_root, snapshots[-1]) if snapshots else None
 
 
 def _scalar(sql: str, params: list) -> int:
@@ -48,19 +45,19 @@ def count_reconciles(storage: DataStorage) -> dg.AssetCheckResult:
     snap = latest_snapshot(storage.lake_root)
     if snap is None:
         return _no_snapshot()
-    sid = snap["snapshot_id"]
     stored = _scalar(
         "SELECT count(DISTINCT id) FROM ("
         " SELECT id FROM read_parquet(?) UNION ALL"
         " SELECT task_id FROM read_parquet(?) WHERE task_id IS NOT NULL)",
-        [
-            _snapshot_file(storage.lake_root, "tasks", sid),
-            _snapshot_file(storage.lake_root, "quarantine", sid),
-        ],
+        [snap.file("tasks"), snap.file("quarantine")],
     )
     return dg.AssetCheckResult(
-        passed=stored == snap["api_count"],
-        metadata={"snapshot_id": sid, "api_count": snap["api_count"], "distinct_ids": stored},
+        passed=stored == snap.row.api_count,
+        metadata={
+            "snapshot_id": snap.row.snapshot_id,
+            "api_count": snap.row.api_count,
+            "distinct_ids": stored,
+        },
     )
 
 
@@ -70,8 +67,9 @@ def task_ids_unique(storage: DataStorage) -> dg.AssetCheckResult:
     snap = latest_snapshot(storage.lake_root)
     if snap is None:
         return _no_snapshot()
-    path = _snapshot_file(storage.lake_root, "tasks", snap["snapshot_id"])
-    doubled = _scalar("SELECT count(*) - count(DISTINCT id) FROM read_parquet(?)", [path])
+    doubled = _scalar(
+        "SELECT count(*) - count(DISTINCT id) FROM read_parquet(?)", [snap.file("tasks")]
+    )
     return dg.AssetCheckResult(passed=doubled == 0, metadata={"duplicate_rows": doubled})
 
 
@@ -81,9 +79,9 @@ def sub_task_progress_in_range(storage: DataStorage) -> dg.AssetCheckResult:
     snap = latest_snapshot(storage.lake_root)
     if snap is None:
         return _no_snapshot()
-    path = _snapshot_file(storage.lake_root, "sub_tasks", snap["snapshot_id"])
     bad = _scalar(
-        "SELECT count(*) FROM read_parquet(?) WHERE progress < 0 OR progress > 100", [path]
+        "SELECT count(*) FROM read_parquet(?) WHERE progress < 0 OR progress > 100",
+        [snap.file("sub_tasks")],
     )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"out_of_range": bad})
 
@@ -99,14 +97,10 @@ def _references_tasks_check(table: str) -> dg.AssetChecksDefinition:
         snap = latest_snapshot(storage.lake_root)
         if snap is None:
             return _no_snapshot()
-        sid = snap["snapshot_id"]
         orphans = _scalar(
             "SELECT count(*) FROM read_parquet(?) c"
             " ANTI JOIN read_parquet(?) t ON c.task_id = t.id",
-            [
-                _snapshot_file(storage.lake_root, table, sid),
-                _snapshot_file(storage.lake_root, "tasks", sid),
-            ],
+            [snap.file(table), snap.file("tasks")],
         )
         return dg.AssetCheckResult(passed=orphans == 0, metadata={"orphan_rows": orphans})
 
@@ -119,8 +113,7 @@ def quarantine_empty(storage: DataStorage) -> dg.AssetCheckResult:
     snap = latest_snapshot(storage.lake_root)
     if snap is None:
         return _no_snapshot()
-    path = _snapshot_file(storage.lake_root, "quarantine", snap["snapshot_id"])
-    rows = _scalar("SELECT count(*) FROM read_parquet(?)", [path])
+    rows = _scalar("SELECT count(*) FROM read_parquet(?)", [snap.file("quarantine")])
     return dg.AssetCheckResult(
         passed=rows == 0,
         severity=dg.AssetCheckSeverity.WARN,
