@@ -115,7 +115,7 @@ def sms_snapshot(context: dg.AssetExecutionContext, sms: SmsSource, storage: Dat
             "slices": len(listing.slices),
             "clamped_limit": listing.clamped_limit or 0,
             "empty_pages_retried": listing.empty_pages_retried,
-            **{key: value for key, value in outcome.stats.items()},
+            **outcome.stats,
             "unknown_fields": ", ".join(outcome.unknown_fields) or "none",
             "elapsed_s": round(outcome.elapsed_s, 3),
         },

@@ -32,7 +32,8 @@ def latest_snapshot(lake_root: Path) -> LatestSnapshot | None:
 
 
 def _scalar(sql: str, params: list) -> int:
-    return duckdb.connect().execute(sql, params).fetchone()[0]
+    with duckdb.connect() as con:
+        return con.execute(sql, params).fetchone()[0]
 
 
 def _no_snapshot() -> dg.AssetCheckResult:

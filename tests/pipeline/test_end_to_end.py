@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -85,9 +86,7 @@ def test_scheduled_runs_build_a_history_of_snapshots(clean_env, monkeypatch, tmp
     snapshots = list_snapshots(tmp_path / "data" / "lake")
     assert len(snapshots) == 2
     # Simulated runs step the simulator's clock by 30 minutes per earlier snapshot.
-    assert snapshots[1].snapshot_at - snapshots[0].snapshot_at == __import__("datetime").timedelta(
-        minutes=30
-    )
+    assert snapshots[1].snapshot_at - snapshots[0].snapshot_at == timedelta(minutes=30)
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         per_snapshot = con.execute(

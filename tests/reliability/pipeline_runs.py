@@ -18,18 +18,11 @@ import dagster as dg
 import pytest
 
 from pipelines.orchestration.sms_source import SOURCE_VARS
+from pipelines.runner import refresh_job
 
-REFRESH_JOB = "sms_refresh_job"
 NO_RETRIES = {"execution": {"config": {"retries": {"disabled": {}}}}}
 #: Everything the pipeline reads from the environment; cleared before each run.
 PIPELINE_VARS = (*SOURCE_VARS, "SMS_DATA_DIR", "SMS_SCHEDULE_CRON")
-
-
-def refresh_job() -> dg.JobDefinition:
-    """The job as the code location defines it (module level, so it is reconstructable)."""
-    from pipelines.definitions import build_definitions
-
-    return build_definitions().resolve_job_def(REFRESH_JOB)
 
 
 @contextlib.contextmanager
