@@ -7,6 +7,7 @@ This is the whole ingestion as the pipeline runs it, callable without Dagster
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipelines.lake.layout import check_source_name
 from pipelines.lake.page_sink import PageSink
 from pipelines.lake.store import (
     SnapshotWriter,
@@ -67,7 +69,7 @@ def client_config(settings: SourceSettings, endpoint: str) -> ClientConfig:
 
 @contextlib.contextmanager
 def api_endpoint(
-    settings: SourceSettings, lake_root: Path
+    settings: SourceSettings, lake_root: Path, source: str
 ) -> Iterator[tuple[ClientConfig, datetime | None]]:
     """The real endpoint, or the built-in simulator started for this run when none is set.
 
@@ -80,7 +82,9 @@ def api_endpoint(
         return
     from pipelines.simulator import DEMO_TOKEN, SimulatorConfig, SimulatorServer
 
-    earlier_runs = sum(1 for snap in list_snapshots(lake_root) if snap.is_simulated)
+    earlier_runs = sum(
+        1 for snap in list_snapshots(lake_root) if snap.is_simulated and snap.source == source
+    )
     config = SimulatorConfig(tasks=settings.simulator_tasks, seed=settings.simulator_seed)
     with SimulatorServer(config) as sim:
         if earlier_runs:
@@ -98,9 +102,11 @@ def api_endpoint(
 
 
 def source_label(settings: SourceSettings) -> str:
+    """The lake source name of a single-source run: ``simulator`` or the endpoint's host."""
     if settings.is_simulated:
         return SIMULATED_SOURCE
-    return urlsplit(settings.endpoint or "").hostname or "unknown"
+    host = (urlsplit(settings.endpoint or "").hostname or "unknown").lower()
+    return re.sub(r"[^a-z0-9_.-]", "-", host).strip("-.")[:63] or "unknown"
 
 
 def ingest_snapshot(
@@ -109,14 +115,18 @@ def ingest_snapshot(
     *,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> IngestOutcome:
-    """List every task, land and flatten it, and commit one snapshot; raise on anything inexact."""
+    """List every task, land and flatten it, and commit one snapshot; raise on anything inexact.
+
+    ``source`` names the lake partition (a sources-file entry); by default the endpoint's host.
+    """
     started = time.perf_counter()
     progress = progress or PAGE_PROGRESS.get()
-    source = source_label(settings)
+    source = check_source_name(source or source_label(settings))
     cleanup_stale_staging(lake_root)  # leftovers of runs that were killed
     with contextlib.ExitStack() as stack:
-        config, simulated_now = stack.enter_context(api_endpoint(settings, lake_root))
+        config, simulated_now = stack.enter_context(api_endpoint(settings, lake_root, source))
         snapshot_at = now or simulated_now or datetime.now(UTC)
         snapshot_id = new_snapshot_id(snapshot_at)
         client = stack.enter_context(SmsClient(config))

@@ -26,8 +26,11 @@ import pyarrow.parquet as pq
 from pipelines.lake.errors import LakeError
 from pipelines.lake.layout import (
     COMMIT_FILE,
+    RAW_DIR,
+    RAW_DIRS_GLOB,
     STAGING_DIR,
     check_snapshot_id,
+    check_source_name,
     find_raw_dir,
     fsync_dir,
     published_files,
@@ -105,13 +108,17 @@ def _publish(
     paths: dict[str, Path] = {}
     written = 0
     for table, staged in stage.tables.items():
-        destination = table_file(lake_root, table, stage.snapshot_id, stage.snapshot_at)
+        destination = table_file(
+            lake_root, table, stage.snapshot_id, stage.snapshot_at, snapshot_row["source"]
+        )
         destination.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged.path, destination)
         fsync_dir(destination.parent)
         paths[table] = destination
         written += destination.stat().st_size
-    commit = table_file(lake_root, "snapshots", stage.snapshot_id, stage.snapshot_at)
+    commit = table_file(
+        lake_root, "snapshots", stage.snapshot_id, stage.snapshot_at, snapshot_row["source"]
+    )
     _write_parquet_atomically(pa.Table.from_pylist([snapshot_row], TABLES["snapshots"]), commit)
     paths["snapshots"] = commit
     return paths, written + commit.stat().st_size
@@ -152,13 +159,13 @@ class SnapshotWriter:
         self.lake_root = Path(lake_root)
         self.snapshot_id = check_snapshot_id(snapshot_id)
         self.snapshot_at = snapshot_at.astimezone(UTC)
-        self.source = source
+        self.source = check_source_name(source)
         self.is_simulated = is_simulated
         try:
             self.filters_json = orjson.dumps(filters, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError as error:
             raise ValueError(f"filters must be JSON-serialisable: {error}") from None
-        self.raw_dir = raw_dir(self.lake_root, snapshot_id, self.snapshot_at)
+        self.raw_dir = raw_dir(self.lake_root, snapshot_id, self.snapshot_at, self.source)
         self._stage: StagedSnapshot | None = None
         self._raw: RawLanding | None = None
         self._done = False
@@ -373,7 +380,7 @@ def cleanup_stale_staging(
         shutil.rmtree(staging, ignore_errors=True)
         removed.append(staging)
     committed = committed_ids(lake_root)
-    for raw in sorted((lake_root / "raw").glob("snapshot_date=*/snapshot_id=*")):
+    for raw in sorted((lake_root / RAW_DIR).glob(RAW_DIRS_GLOB)):
         snapshot_id = raw.name.removeprefix("snapshot_id=")
         if snapshot_id not in committed and snapshot_id not in live:
             shutil.rmtree(raw, ignore_errors=True)
@@ -383,7 +390,7 @@ def cleanup_stale_staging(
             if path.stem not in committed and path.stem not in live:
                 path.unlink(missing_ok=True)
                 removed.append(path)
-    for partial in (lake_root / "snapshots").glob(f"snapshot_date=*/*{PARTIAL}"):
+    for partial in (lake_root / "snapshots").glob(f"source=*/snapshot_date=*/*{PARTIAL}"):
         if partial.name.split(".")[0] not in live:
             partial.unlink(missing_ok=True)
             removed.append(partial)

@@ -23,7 +23,11 @@ class LatestSnapshot:
         self._lake_root = lake_root
 
     def file(self, table: str) -> str:
-        return str(table_file(self._lake_root, table, self.row.snapshot_id, self.row.snapshot_at))
+        return str(
+            table_file(
+                self._lake_root, table, self.row.snapshot_id, self.row.snapshot_at, self.row.source
+            )
+        )
 
 
 def latest_snapshot(lake_root: Path) -> LatestSnapshot | None:

@@ -19,12 +19,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines.lake.layout import TABLE_FILES_GLOB
 from pipelines.lake.schema import TABLES
 from pipelines.warehouse.models import LAKE_SCHEMA
 
 BUILD_SUFFIX = ".duckdb"
 LOCK_SUFFIX = ".lock"
-_PARTITION_COLUMN = "snapshot_date"
+#: Hive partition columns of every lake table path (see ``pipelines.lake.layout``).
+_PARTITION_TYPES = {"source": "VARCHAR", "snapshot_date": "DATE"}
 
 
 def sql_string(value: str) -> str:
@@ -60,19 +62,24 @@ def _duckdb_type(dtype: pa.DataType) -> str:
 def _empty_relation(schema: pa.Schema) -> str:
     """A zero-row SELECT with the table's exact columns and types."""
     columns = [f"NULL::{_duckdb_type(f.type)} AS {sql_identifier(f.name)}" for f in schema]
-    columns.append(f"NULL::DATE AS {_PARTITION_COLUMN}")
+    columns += [
+        f"NULL::{sql_type} AS {name}"
+        for name, sql_type in _PARTITION_TYPES.items()
+        if name not in schema.names
+    ]
     return f"SELECT {', '.join(columns)} WHERE false"
 
 
 def _parquet_scan(lake_root: Path, table: str) -> str | None:
     """``read_parquet`` over one lake table, or None when it has no files yet."""
     table_dir = lake_root / table
-    if not any(table_dir.glob(f"{_PARTITION_COLUMN}=*/*.parquet")):
+    if not any(table_dir.glob(TABLE_FILES_GLOB)):
         return None
-    pattern = str(table_dir / f"{_PARTITION_COLUMN}=*" / "*.parquet")
+    pattern = str(table_dir / TABLE_FILES_GLOB)
+    hive_types = ", ".join(f"'{name}': {sql_type}" for name, sql_type in _PARTITION_TYPES.items())
     return (
         f"read_parquet({sql_string(pattern)}, hive_partitioning = true, "
-        f"union_by_name = true, hive_types = {{'{_PARTITION_COLUMN}': DATE}})"
+        f"union_by_name = true, hive_types = {{{hive_types}}})"
     )
 
 

@@ -22,7 +22,7 @@ from pipelines.lake.store import (
 
 SLOW_WRITER = Path(__file__).with_name("slow_writer.py")
 KILLED_ID = "20240502T080000Z-0badc0"
-KILLED_RAW = Path("raw/snapshot_date=2024-05-02") / f"snapshot_id={KILLED_ID}"
+KILLED_RAW = Path("raw/source=simulator/snapshot_date=2024-05-02") / f"snapshot_id={KILLED_ID}"
 
 
 def lake_files(lake: Path) -> list[str]:
@@ -115,7 +115,13 @@ def test_a_killed_runs_snapshot_id_is_refused_until_cleanup(lake):
 
 
 def test_cleanup_removes_a_half_written_commit_row_of_a_dead_run(lake):
-    partial = lake / "snapshots" / "snapshot_date=2024-05-02" / f"{KILLED_ID}.parquet.partial"
+    partial = (
+        lake
+        / "snapshots"
+        / "source=simulator"
+        / "snapshot_date=2024-05-02"
+        / f"{KILLED_ID}.parquet.partial"
+    )
     partial.parent.mkdir(parents=True)
     partial.write_bytes(b"PAR1 half")
     assert cleanup_stale_staging(lake, starting_grace_s=0) == [partial]

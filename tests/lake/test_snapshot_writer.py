@@ -73,7 +73,7 @@ def test_commit_publishes_every_table_and_reports_what_it_wrote(lake, tasks):
         "quarantine": 0,
     }
     assert (info.task_count, info.api_count, info.pages, info.quarantined) == (4, 4, 2, 0)
-    partition = "snapshot_date=2024-05-01"
+    partition = "source=simulator/snapshot_date=2024-05-01"
     assert {t: p.relative_to(lake).as_posix() for t, p in info.paths.items() if t != "raw"} == {
         t: f"{t}/{partition}/{SNAPSHOT_ID}.parquet" for t in (*FLAT_TABLES, "snapshots")
     }
@@ -84,7 +84,13 @@ def test_commit_publishes_every_table_and_reports_what_it_wrote(lake, tasks):
 
 def test_empty_tables_still_get_a_file_with_their_schema(lake, tasks):
     write_first(lake, tasks)
-    quarantine = lake / "quarantine" / "snapshot_date=2024-05-01" / f"{SNAPSHOT_ID}.parquet"
+    quarantine = (
+        lake
+        / "quarantine"
+        / "source=simulator"
+        / "snapshot_date=2024-05-01"
+        / f"{SNAPSHOT_ID}.parquet"
+    )
     assert (
         pq.read_schema(quarantine).remove_metadata().equals(TABLES["quarantine"].remove_metadata())
     )
@@ -130,7 +136,13 @@ def test_raw_pages_are_landed_exactly_as_received(lake, tasks):
         w.add_page(pages[0], tasks[:2])
         w.add_page(pages[1], tasks[3:])  # the listing saw t-2 already: one new task
         w.commit(api_count=4, task_ids={"t-0", "t-1", "t-3"}, removed_ids=set(), pages=2)
-    raw = lake / "raw" / "snapshot_date=2024-05-01" / f"snapshot_id={SNAPSHOT_ID}"
+    raw = (
+        lake
+        / "raw"
+        / "source=simulator"
+        / "snapshot_date=2024-05-01"
+        / f"snapshot_id={SNAPSHOT_ID}"
+    )
     assert sorted(p.name for p in raw.iterdir()) == [
         "commit.json",
         "page-000001.json.gz",
@@ -276,15 +288,17 @@ def test_reflatten_refuses_an_uncommitted_snapshot(lake):
 
 def test_duckdb_sees_only_committed_snapshots_through_the_snapshots_table(lake, tasks):
     write_first(lake, tasks)
-    orphan = lake / "tasks" / "snapshot_date=2024-05-02" / f"{LATER_ID}.parquet"
+    orphan = (
+        lake / "tasks" / "source=simulator" / "snapshot_date=2024-05-02" / f"{LATER_ID}.parquet"
+    )
     orphan.parent.mkdir(parents=True)
     pq.write_table(flatten_tasks(tasks, LATER_ID, LATER_AT)["tasks"], orphan)  # never committed
     [(count,)] = (
         duckdb.connect()
         .execute(
             f"""
-        select count(*) from read_parquet('{lake}/tasks/*/*.parquet', filename = true) t
-        join read_parquet('{lake}/snapshots/*/*.parquet') s using (snapshot_id)
+        select count(*) from read_parquet('{lake}/tasks/*/*/*.parquet', filename = true) t
+        join read_parquet('{lake}/snapshots/*/*/*.parquet') s using (snapshot_id)
         """
         )
         .fetchall()
@@ -321,7 +335,13 @@ def test_a_task_with_a_numeric_id_is_quarantined_and_still_accounted_for(lake, t
 
 def test_reflatten_refuses_raw_pages_that_do_not_match_their_checksum(lake, tasks):
     write_first(lake, tasks)
-    raw = lake / "raw" / "snapshot_date=2024-05-01" / f"snapshot_id={SNAPSHOT_ID}"
+    raw = (
+        lake
+        / "raw"
+        / "source=simulator"
+        / "snapshot_date=2024-05-01"
+        / f"snapshot_id={SNAPSHOT_ID}"
+    )
     page = raw / "page-000002.json.gz"
     page.write_bytes(gzip.compress(b'{"count": 4, "tasks": []}'))
     before = {table: read_table(lake, table) for table in FLAT_TABLES}

@@ -47,7 +47,9 @@ def _uncommitted_raw_pages(data_dir: Path) -> int:
     committed = {row.snapshot_id for row in list_snapshots(data_dir / "lake")}
     return sum(
         1
-        for page in (data_dir / "lake" / "raw").glob("snapshot_date=*/snapshot_id=*/page-*")
+        for page in (data_dir / "lake" / "raw").glob(
+            "source=*/snapshot_date=*/snapshot_id=*/page-*"
+        )
         if page.parent.name.removeprefix("snapshot_id=") not in committed
     )
 
@@ -55,7 +57,7 @@ def _uncommitted_raw_pages(data_dir: Path) -> int:
 def crash_residue(data_dir: Path) -> list[str]:
     """Leftovers of killed runs: staging dirs, uncommitted raw pages, temp trees, build files."""
     committed = {row.snapshot_id for row in list_snapshots(data_dir / "lake")}
-    raw_dirs = (data_dir / "lake" / "raw").glob("snapshot_date=*/snapshot_id=*")
+    raw_dirs = (data_dir / "lake" / "raw").glob("source=*/snapshot_date=*/snapshot_id=*")
     leftovers = [
         *_staging_dirs(data_dir),
         *(raw for raw in raw_dirs if raw.name.removeprefix("snapshot_id=") not in committed),

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.lake.layout import partition_dir
 from pipelines.lake.schema import TABLES
 
 _NESTED_TABLES = {"source_server": "source_servers", "target_server": "target_servers"}
@@ -33,27 +34,39 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class LakeBuilder:
-    """Writes ``<lake>/<table>/snapshot_date=.../<snapshot_id>.parquet`` like the store does."""
+    """Writes ``<lake>/<table>/source=.../snapshot_date=.../<id>.parquet`` like the store does."""
 
     def __init__(self, lake_root: Path) -> None:
         self.lake_root = lake_root
         self._sequence = itertools.count(1)
 
-    def _write(self, table: str, snapshot_id: str, snapshot_at: datetime, rows: list[dict]):
+    def _write(
+        self,
+        table: str,
+        snapshot_id: str,
+        snapshot_at: datetime,
+        rows: list[dict],
+        source: str = "test",
+    ):
         schema = TABLES[table]
         base = {"snapshot_id": snapshot_id, "snapshot_at": snapshot_at}
         columns = {
             field.name: [{**base, **row}.get(field.name) for row in rows] for field in schema
         }
         arrow = pa.Table.from_pydict(columns, schema=schema)
-        folder = self.lake_root / table / f"snapshot_date={snapshot_at.date().isoformat()}"
+        folder = partition_dir(self.lake_root, table, source, snapshot_at)
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(arrow, folder / f"{snapshot_id}.parquet")
 
     def snapshot(
-        self, snapshot_at: str, tasks: list[dict[str, Any]], *, commit: bool = True
+        self,
+        snapshot_at: str,
+        tasks: list[dict[str, Any]],
+        *,
+        commit: bool = True,
+        source: str = "test",
     ) -> str:
-        """Write one snapshot of ``tasks``; with ``commit`` also its commit-log row."""
+        """Write one snapshot of ``tasks`` of ``source``; with ``commit`` also its commit row."""
         at = ts(snapshot_at)
         snapshot_id = f"{at:%Y%m%dT%H%M%SZ}-{next(self._sequence):06x}"
         task_rows, sub_rows, config_rows = [], [], []
@@ -72,15 +85,15 @@ class LakeBuilder:
                 sub_rows.append(_typed({"task_id": task["id"], "ordinal": ordinal, **sub_task}))
             for ordinal, config in enumerate(configs):
                 config_rows.append({"task_id": task["id"], "ordinal": ordinal, **config})
-        self._write("tasks", snapshot_id, at, task_rows)
-        self._write("sub_tasks", snapshot_id, at, sub_rows)
-        self._write("special_configs", snapshot_id, at, config_rows)
+        self._write("tasks", snapshot_id, at, task_rows, source)
+        self._write("sub_tasks", snapshot_id, at, sub_rows, source)
+        self._write("special_configs", snapshot_id, at, config_rows, source)
         for table, rows in nested_rows.items():
-            self._write(table, snapshot_id, at, rows)
+            self._write(table, snapshot_id, at, rows, source)
         if commit:
             commit_row = {
                 "finished_at": at,
-                "source": "test",
+                "source": source,
                 "is_simulated": True,
                 "api_count": len(tasks),
                 "task_count": len(tasks),
@@ -88,5 +101,5 @@ class LakeBuilder:
                 "filters": json.dumps({}),
                 "schema_version": 1,
             }
-            self._write("snapshots", snapshot_id, at, [commit_row])
+            self._write("snapshots", snapshot_id, at, [commit_row], source)
         return snapshot_id
