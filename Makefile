@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ./data
 
-.PHONY: demo test lint fmt bench dev simulator clean browser
+.PHONY: demo test lint fmt bench dev serve simulator clean browser
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml
+
+# Long-running deployment: daemon + webserver with deploy/dagster.yaml (docs/deployment.md).
+serve: $(STAMP)
+	deploy/serve.sh
 
 simulator: $(STAMP)
 	$(BIN)/sms-simulator --tasks 5000 --seed 7

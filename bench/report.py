@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from bench.scale_report import scale_section
 from bench.targets import evaluate_targets
 
 JSON_NAME = "results.json"
@@ -20,6 +21,7 @@ def build_results(
     settings: Mapping[str, object],
     cells: Mapping[str, Mapping[str, object]],
     warehouse: Mapping[str, object] | None = None,
+    scale: Mapping[str, object] | None = None,
 ) -> Results:
     return {
         "machine": dict(machine),
@@ -27,6 +29,7 @@ def build_results(
         "cells": {key: dict(cell) for key, cell in cells.items()},
         "targets": evaluate_targets(cells),
         "warehouse": dict(warehouse) if warehouse is not None else None,
+        "scale": dict(scale) if scale is not None else None,
     }
 
 
@@ -138,24 +141,29 @@ def render_markdown(results: Mapping[str, object]) -> str:
         f"- git commit: `{machine['git_commit']}`{dirty}",
         f"- method: {settings.get('method', '')}",
         "",
-        "## Wall time and peak RSS (medians)",
-        "",
-        *_cells_table(cells),
-        "",
-        "## Rows written vs the API's count",
-        "",
-        *_correctness_table(cells),
-        "",
-        "## Targets",
-        "",
-        *_targets_table(results["targets"]),
-        "",
     ]
+    if cells:
+        lines += [
+            "## Wall time and peak RSS (medians)",
+            "",
+            *_cells_table(cells),
+            "",
+            "## Rows written vs the API's count",
+            "",
+            *_correctness_table(cells),
+            "",
+            "## Targets",
+            "",
+            *_targets_table(results["targets"]),
+            "",
+        ]
     errors = _errors(cells)
     if errors:
         lines += ["## Contender failures", "", *errors, ""]
     if results.get("warehouse"):
         lines += _warehouse_section(results["warehouse"])
+    if results.get("scale"):
+        lines += scale_section(results["scale"])
     return "\n".join(lines)
 
 

@@ -7,7 +7,6 @@ This is the whole ingestion as the pipeline runs it, callable without Dagster
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -16,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.lake.layout import check_source_name
+from pipelines.lake.layout import check_source_name, to_source_name
 from pipelines.lake.page_sink import PageSink
 from pipelines.lake.store import (
     SnapshotWriter,
@@ -24,9 +23,12 @@ from pipelines.lake.store import (
     list_snapshots,
     new_snapshot_id,
 )
+from pipelines.lake.upgrade import upgrade_legacy_layout
 from pipelines.settings import SourceSettings
 from pipelines.sms.client import ClientConfig, Page, SmsClient
 from pipelines.sms.listing import ListingResult, list_all_tasks
+from pipelines.storage.remote_lake import via_scratch_lake
+from pipelines.storage.remote_path import RemotePath
 
 SIMULATED_SOURCE = "simulator"
 # Each simulated run sees the simulator's clock this much later than the previous one,
@@ -69,7 +71,7 @@ def client_config(settings: SourceSettings, endpoint: str) -> ClientConfig:
 
 @contextlib.contextmanager
 def api_endpoint(
-    settings: SourceSettings, lake_root: Path, source: str
+    settings: SourceSettings, lake_root: Path | RemotePath, source: str
 ) -> Iterator[tuple[ClientConfig, datetime | None]]:
     """The real endpoint, or the built-in simulator started for this run when none is set.
 
@@ -105,28 +107,43 @@ def source_label(settings: SourceSettings) -> str:
     """The lake source name of a single-source run: ``simulator`` or the endpoint's host."""
     if settings.is_simulated:
         return SIMULATED_SOURCE
-    host = (urlsplit(settings.endpoint or "").hostname or "unknown").lower()
-    return re.sub(r"[^a-z0-9_.-]", "-", host).strip("-.")[:63] or "unknown"
+    return to_source_name(urlsplit(settings.endpoint or "").hostname or "unknown")
 
 
 def ingest_snapshot(
     settings: SourceSettings,
-    lake_root: Path,
+    lake_root: Path | RemotePath,
     *,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
     source: str | None = None,
+    history_root: Path | RemotePath | None = None,
 ) -> IngestOutcome:
     """List every task, land and flatten it, and commit one snapshot; raise on anything inexact.
 
     ``source`` names the lake partition (a sources-file entry); by default the endpoint's host.
+    A lake on object storage is written through a local scratch lake (see
+    :mod:`pipelines.storage.remote_lake`); ``history_root`` is then the real lake, whose
+    earlier snapshots set the simulator's clock.
     """
+    source = check_source_name(source or source_label(settings))
+    if isinstance(lake_root, RemotePath):
+        remote = lake_root
+        return via_scratch_lake(
+            remote,
+            source,
+            lambda scratch: ingest_snapshot(
+                settings, scratch, progress=progress, now=now, source=source, history_root=remote
+            ),
+        )
     started = time.perf_counter()
     progress = progress or PAGE_PROGRESS.get()
-    source = check_source_name(source or source_label(settings))
+    upgrade_legacy_layout(lake_root)  # a lake written before it was partitioned by source
     cleanup_stale_staging(lake_root)  # leftovers of runs that were killed
     with contextlib.ExitStack() as stack:
-        config, simulated_now = stack.enter_context(api_endpoint(settings, lake_root, source))
+        config, simulated_now = stack.enter_context(
+            api_endpoint(settings, history_root or lake_root, source)
+        )
         snapshot_at = now or simulated_now or datetime.now(UTC)
         snapshot_id = new_snapshot_id(snapshot_at)
         client = stack.enter_context(SmsClient(config))

@@ -1,4 +1,4 @@
-"""Run the refresh job in this process, for people who do not run Dagster (the CLI, `make demo`).
+"""Run the jobs in this process, for people who do not run Dagster (the CLI, `make demo`).
 
 ``execute_job`` rather than ``execute_in_process``: only it honours ``retries: disabled``,
 so an interactive run that cannot succeed fails now, with the API's own message, instead
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
 
-from pipelines.ingest import PAGE_PROGRESS
+from pipelines.ingest import PAGE_PROGRESS, ProgressCallback
 
 REFRESH_JOB = "sms_refresh_job"
+INGEST_JOB = "sms_ingest_job"
+WAREHOUSE_JOB = "sms_warehouse_job"
+PARTITION_TAG = "dagster/partition"
 
 
 @dataclass
@@ -27,11 +30,40 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
 
 
-def refresh_job() -> dg.JobDefinition:
-    """The job as the code location defines it (module level, so it is reconstructable)."""
+@dataclass
+class SourcesRunSummary:
+    """A many-sources run: one ingest run per source, then one warehouse run (or none)."""
+
+    sources: dict[str, RunSummary]
+    warehouse: RunSummary | None
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return [name for name, summary in self.sources.items() if not summary.success]
+
+    @property
+    def success(self) -> bool:
+        built = self.warehouse is not None and self.warehouse.success
+        return built and not self.failed_sources
+
+
+def _job(name: str) -> dg.JobDefinition:
     from pipelines.definitions import build_definitions
 
-    return build_definitions().resolve_job_def(REFRESH_JOB)
+    return build_definitions().resolve_job_def(name)
+
+
+# The jobs as the code location defines them (module level, so they are reconstructable).
+def refresh_job() -> dg.JobDefinition:
+    return _job(REFRESH_JOB)
+
+
+def ingest_job() -> dg.JobDefinition:
+    return _job(INGEST_JOB)
+
+
+def warehouse_job() -> dg.JobDefinition:
+    return _job(WAREHOUSE_JOB)
 
 
 def innermost_message(error: dg.SerializableErrorInfo | None) -> str:
@@ -61,15 +93,16 @@ def _instance() -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
-def run_refresh(
-    progress: Callable[[int, int], None] | None = None, log_level: str = "WARNING"
+def _execute(
+    job_fn: Callable[[], dg.JobDefinition],
+    instance: dg.DagsterInstance,
+    *,
+    log_level: str,
+    progress: ProgressCallback | None = None,
+    partition: str | None = None,
 ) -> RunSummary:
-    """Materialise every asset in this process; never raises for a run that merely failed.
-
-    Dagster's console log is kept at ``log_level`` so a terminal shows the progress bar
-    and the summary, not one line per step event.
-    """
-    job = dg.reconstructable(refresh_job)
+    """Execute one job in this process without Dagster retries; never raises for a failed run."""
+    job = dg.reconstructable(job_fn)
     # The job reads the environment when built; rebuild it for every run.
     type(job).get_definition.cache_clear()
     type(job).get_repository_definition.cache_clear()
@@ -77,14 +110,51 @@ def run_refresh(
         "execution": {"config": {"retries": {"disabled": {}}}},
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
+    tags = {PARTITION_TAG: partition} if partition else None
     token = PAGE_PROGRESS.set(progress)
     try:
-        with _instance() as instance:
-            result = dg.execute_job(job, instance, run_config=run_config, raise_on_error=False)
-            summary = _summarise(result)
+        result = dg.execute_job(
+            job, instance, run_config=run_config, tags=tags, raise_on_error=False
+        )
+        return _summarise(result)
     finally:
         PAGE_PROGRESS.reset(token)
-    return summary
+
+
+def run_refresh(progress: ProgressCallback | None = None, log_level: str = "WARNING") -> RunSummary:
+    """Materialise every asset in this process; never raises for a run that merely failed.
+
+    Dagster's console log is kept at ``log_level`` so a terminal shows the progress bar
+    and the summary, not one line per step event.
+    """
+    with _instance() as instance:
+        return _execute(refresh_job, instance, log_level=log_level, progress=progress)
+
+
+def run_sources(
+    names: Sequence[str],
+    progress_for: Callable[[str], ProgressCallback | None] | None = None,
+    log_level: str = "WARNING",
+) -> SourcesRunSummary:
+    """Ingest each source (one partition run of ``sms_ingest_job`` each), then build once.
+
+    A source that fails is recorded and the others still run; the warehouse is built when
+    at least one source landed, from every source's committed snapshots.
+    """
+    with _instance() as instance:
+        sources = {
+            name: _execute(
+                ingest_job,
+                instance,
+                log_level=log_level,
+                progress=progress_for(name) if progress_for else None,
+                partition=name,
+            )
+            for name in names
+        }
+        landed = any(summary.success for summary in sources.values())
+        warehouse = _execute(warehouse_job, instance, log_level=log_level) if landed else None
+    return SourcesRunSummary(sources=sources, warehouse=warehouse)
 
 
 def _summarise(result: dg.ExecuteJobResult) -> RunSummary:

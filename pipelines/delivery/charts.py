@@ -3,6 +3,7 @@
 SVG text is kept as ``<text>`` (``svg.fonttype = 'none'``) so the report stays
 small and searchable; the browser falls back to any sans-serif font offline. A
 chart with no data returns ``None`` and the report shows a "no data" placeholder.
+Line charts draw one set of lines per series (source) when the data is split by source.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import matplotlib
@@ -38,6 +40,8 @@ STYLE = {
 COLOURS = ["#2563eb", "#16a34a", "#dc2626", "#f59e0b", "#7c3aed", "#0891b2", "#db2777"]
 OUTCOME_COLOURS = {"success": "#16a34a", "failed": "#dc2626"}
 OTHER_OUTCOME_COLOUR = "#2563eb"
+BURNDOWN_STYLES = ("-", "--", ":")  # created, completed, failed when lines are per source
+SERIES_COLOURS = [c for c in COLOURS if c != COLOURS[2]]  # one per source; red marks limits
 XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
@@ -53,13 +57,24 @@ def _figure(width: float = 8.0, height: float = 4.0) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _by_series(rows: Sequence[tuple]) -> list[tuple[str, list[tuple]]]:
+    """Rows ``(series, ...)`` sorted by series -> ``[(series, [(...), ...]), ...]``."""
+    return [
+        (str(series), [row[1:] for row in group])
+        for series, group in groupby(rows, key=lambda row: row[0])
+    ]
+
+
 def outcomes_chart(data: ReportData) -> Figure | None:
     if not data.outcomes:
         return None
     fig = _figure(height=3.0)
     ax = fig.subplots()
     labels = [str(o) for o, _ in data.outcomes]
-    colours = [OUTCOME_COLOURS.get(label, OTHER_OUTCOME_COLOUR) for label in labels]
+    # A label is "outcome" or, split by source, "source: outcome".
+    colours = [
+        OUTCOME_COLOURS.get(label.rsplit(": ", 1)[-1], OTHER_OUTCOME_COLOUR) for label in labels
+    ]
     ax.barh(labels, [n for _, n in data.outcomes], color=colours)
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -107,15 +122,20 @@ def burndown_chart(data: ReportData) -> Figure | None:
         return None
     fig = _figure()
     ax = fig.subplots()
-    days = [r[0] for r in data.burndown]
-    for index, label in enumerate(("created", "completed", "failed"), start=1):
-        ax.plot(
-            days,
-            [r[index] or 0 for r in data.burndown],
-            marker="o",
-            label=f"{label} (cumulative)",
-            color=COLOURS[index - 1],
-        )
+    days = sorted({r[1] for r in data.burndown})
+    for series_index, (source, rows) in enumerate(_by_series(data.burndown)):
+        for index, label in enumerate(("created", "completed", "failed"), start=1):
+            ax.plot(
+                [r[0] for r in rows],
+                [r[index] or 0 for r in rows],
+                marker="o",
+                label=f"{source}: {label} (cumulative)" if source else f"{label} (cumulative)",
+                # one colour per measure; per source: a colour per source, a style per measure
+                color=SERIES_COLOURS[series_index % len(SERIES_COLOURS)]
+                if source
+                else COLOURS[index - 1],
+                linestyle=BURNDOWN_STYLES[index - 1] if source else "-",
+            )
     # One tick per day (or every few days): the mart has one row per calendar day.
     ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil(len(days) / 12))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
@@ -152,28 +172,34 @@ def concurrency_chart(data: ReportData) -> Figure | None:
         return None
     fig = _figure()
     ax = fig.subplots()
-    hours = [r[0] for r in data.concurrency]
+    series = _by_series(data.concurrency)
+    for series_index, (source, rows) in enumerate(series):
+        hours = [r[0] for r in rows]
+        colour = SERIES_COLOURS[series_index % len(SERIES_COLOURS)]
+        ax.step(
+            hours,
+            [r[2] for r in rows],
+            where="post",
+            label=f"{source}: peak running" if source else "peak running",
+            color=colour,
+        )
+        if not source:  # per source, the faint "any time" lines would only add clutter
+            ax.step(
+                hours,
+                [r[1] for r in rows],
+                where="post",
+                label="running at any time in the hour",
+                color=colour,
+                alpha=0.35,
+            )
+    # The limit applies per account, i.e. to each source's own line.
+    all_hours = sorted({r[1] for r in data.concurrency})
     ax.step(
-        hours,
-        [r[2] for r in data.concurrency],
-        where="post",
-        label="peak running",
-        color=COLOURS[0],
-    )
-    ax.step(
-        hours,
-        [r[1] for r in data.concurrency],
-        where="post",
-        label="running at any time in the hour",
-        color=COLOURS[0],
-        alpha=0.35,
-    )
-    ax.step(
-        hours,
-        [r[3] for r in data.concurrency],
+        all_hours,
+        [max(r[4] for r in data.concurrency)] * len(all_hours),
         where="post",
         linestyle="--",
-        label="limit",
+        label="limit (per source)" if len(series) > 1 else "limit",
         color=COLOURS[2],
     )
     locator = mdates.AutoDateLocator(minticks=3, maxticks=10)

@@ -3,18 +3,21 @@
 One function per subcommand, registered in :data:`COMMANDS`; adding a command is
 adding a ``(configure, handler)`` pair. A user mistake (no warehouse yet, bad SQL,
 a write statement) is one line on stderr and exit code 2, never a traceback.
+With ``SMS_DATA_DIR=s3://...`` the commands follow the ``current.json`` pointers: the
+current warehouse (or report) is downloaded once per version into the local cache and
+opened from there; stderr says where it came from.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import sys
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 from rich.console import Console
@@ -24,6 +27,9 @@ from rich.text import Text
 from pipelines.delivery.cell_values import csv_cell
 from pipelines.delivery.warehouse_access import WarehouseUnavailableError, open_warehouse
 from pipelines.orchestration.resources import DataStorage
+from pipelines.settings import SettingsError
+from pipelines.storage.duckdb_fs import register_filesystem
+from pipelines.storage.published import NothingPublished
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -36,13 +42,47 @@ class CliError(Exception):
     """A user-facing failure: printed as one line on stderr, exit code 2."""
 
 
-def data_dir() -> Path:
-    """The data directory: ``$SMS_DATA_DIR``, else ``./data``."""
-    return Path(os.environ.get("SMS_DATA_DIR") or DEFAULT_DATA_DIR)
+def data_dir() -> str:
+    """The data directory: ``$SMS_DATA_DIR`` (a path or ``s3://bucket/prefix``), else ``./data``."""
+    return os.environ.get("SMS_DATA_DIR") or DEFAULT_DATA_DIR
 
 
 def storage() -> DataStorage:
-    return DataStorage(data_dir=str(data_dir()))
+    """The data directory, checked: a malformed location is a CliError."""
+    where = DataStorage(data_dir=data_dir())
+    try:
+        where.location  # noqa: B018 - parse now, fail with one line
+    except SettingsError as exc:
+        raise CliError(f"bad settings: {exc}") from None
+    return where
+
+
+@contextlib.contextmanager
+def remote_errors() -> Iterator[None]:
+    """Object-storage failures (no bucket, access denied, unreachable) as one CliError line."""
+    try:
+        yield
+    except SettingsError as exc:
+        raise CliError(f"bad settings: {exc}") from None
+    except NothingPublished as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"object storage: {_first_line(exc)}") from None
+
+
+def current_warehouse() -> duckdb.DuckDBPyConnection:
+    """The published warehouse, read-only (a local copy of the current version on s3)."""
+    where = storage()
+    with remote_errors():
+        path, origin = where.current_warehouse()
+    try:
+        con = open_warehouse(path)
+    except WarehouseUnavailableError as exc:
+        raise CliError(str(exc)) from None
+    if where.is_remote:
+        register_filesystem(con, where.remote.fs)  # staging views read the lake on s3
+        print(f"warehouse {origin} (local copy {path})", file=sys.stderr)
+    return con
 
 
 # --- sql ------------------------------------------------------------------------------
@@ -94,10 +134,7 @@ def _print_csv(columns: list[str], rows: list[tuple[object, ...]]) -> None:
 
 
 def run_sql(args: argparse.Namespace) -> int:
-    try:
-        con = open_warehouse(storage().warehouse_path)
-    except WarehouseUnavailableError as exc:
-        raise CliError(str(exc)) from None
+    con = current_warehouse()
     try:
         query = _single_read_statement(con, args.query)
         try:
@@ -122,7 +159,16 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
 def run_report(args: argparse.Namespace) -> int:
     from pipelines.delivery.report import REPORT_NAME  # lazy: matplotlib costs ~1 s
 
-    path = (storage().report_dir / REPORT_NAME).resolve()
+    where = storage()
+    if where.is_remote:
+        with remote_errors():
+            local, pointer = where.published("report").cached_tree()
+        path = local / REPORT_NAME
+        print(
+            f"report {where.remote.url(pointer.path)}/{REPORT_NAME} (local copy)", file=sys.stderr
+        )
+    else:
+        path = (where.report_dir / REPORT_NAME).resolve()
     if not path.is_file():
         raise CliError(f"no report at {path} yet: run `sms-analytics run` first")
     print(path)
@@ -141,15 +187,33 @@ def configure_nothing(parser: argparse.ArgumentParser) -> None:
 def run_paths(args: argparse.Namespace) -> int:
     from pipelines.delivery.report import REPORT_NAME  # lazy: matplotlib costs ~1 s
 
-    where = storage()
-    for label, path in (
-        ("data", where.root),
-        ("warehouse", where.warehouse_path),
-        ("exports", where.exports_dir),
-        ("report", where.report_dir / REPORT_NAME),
-    ):
+    for label, path in data_paths(storage(), REPORT_NAME):
         print(f"{label:<10} {path}")
     return EXIT_OK
+
+
+def data_paths(where: DataStorage, report_name: str) -> list[tuple[str, str]]:
+    """Where data, warehouse, exports and report are: paths, or the URLs pointers name."""
+    if not where.is_remote:
+        return [
+            ("data", str(where.root)),
+            ("warehouse", str(where.warehouse_path)),
+            ("exports", str(where.exports_dir)),
+            ("report", str(where.report_dir / report_name)),
+        ]
+    with remote_errors():
+        remote = where.remote
+        rows = [("data", remote.url())]
+        for label, area, leaf in (
+            ("warehouse", "warehouse", ""),
+            ("exports", "exports", ""),
+            ("report", "report", f"/{report_name}"),
+        ):
+            pointer = where.published(area).current()
+            rows.append(
+                (label, remote.url(pointer.path) + leaf if pointer else "(not published yet)")
+            )
+    return rows
 
 
 # --- reflatten ------------------------------------------------------------------------
@@ -164,8 +228,11 @@ def run_reflatten(args: argparse.Namespace) -> int:
     from pipelines.lake.errors import LakeError
     from pipelines.lake.store import reflatten
 
+    where = storage()
+    if where.is_remote:
+        raise CliError("reflatten works on a local data directory; SMS_DATA_DIR is on s3")
     try:
-        info = reflatten(storage().lake_root, args.snapshot_id)
+        info = reflatten(where.lake_root, args.snapshot_id)
     except LakeError as exc:
         raise CliError(_first_line(exc)) from None
     rows = ", ".join(f"{table} {count}" for table, count in sorted(info.rows.items()))
@@ -174,6 +241,16 @@ def run_reflatten(args: argparse.Namespace) -> int:
 
 
 # --- run / demo ------------------------------------------------------------------------
+
+
+def configure_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        metavar="NAME",
+        help="with SMS_SOURCES: ingest only this source (repeatable); default every source",
+    )
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
@@ -209,7 +286,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "run": Command(
         "ingest every task, build the warehouse, exports and report",
-        configure_nothing,
+        configure_run,
         run_pipeline,
     ),
     "demo": Command("`run` on the built-in simulator", configure_nothing, run_demo),

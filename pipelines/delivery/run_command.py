@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines.settings import SettingsError, ensure_writable_dir, load_source_settings
+from pipelines.settings import SettingsError, load_source_settings
+from pipelines.sources import SOURCES_VAR, sources_from_env
 
 ENDPOINT_VARS = ("SMS_ENDPOINT", "SMS_REGION")
 EXIT_RUN_FAILED = 1
@@ -86,7 +87,7 @@ def run_pipeline(console: Console) -> dict[str, dict]:
     from pipelines.runner import run_refresh
 
     settings = load_source_settings(os.environ)
-    ensure_writable_dir(DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data").root)
+    DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data").ensure_writable()
     if settings.is_simulated:
         console.print(
             "No SMS_ENDPOINT or SMS_REGION set: reading the built-in simulator "
@@ -107,15 +108,14 @@ def run_pipeline(console: Console) -> dict[str, dict]:
 
 
 def print_paths() -> None:
+    from pipelines.delivery.cli import data_paths
     from pipelines.delivery.report import REPORT_NAME
     from pipelines.orchestration.resources import DataStorage
 
     where = DataStorage(data_dir=os.environ.get("SMS_DATA_DIR") or "./data")
     # Plain lines, never wrapped: people copy these paths.
     for label, value in (
-        ("warehouse", where.warehouse_path),
-        ("exports", where.exports_dir),
-        ("report", where.report_dir / REPORT_NAME),
+        *data_paths(where, REPORT_NAME)[1:],
         ("query", 'sms-analytics sql "SELECT * FROM mart_outcomes"'),
     ):
         print(f"{label:<10} {value}", flush=True)
@@ -124,7 +124,21 @@ def print_paths() -> None:
 def run_command(args: argparse.Namespace) -> int:
     console = Console()
     try:
-        run_pipeline(console)
+        specs = sources_from_env()
+        wanted = getattr(args, "sources", None)
+        if specs is None:
+            if wanted:
+                raise SettingsError(f"--source needs {SOURCES_VAR} (a sources file)")
+            run_pipeline(console)
+        else:
+            from pipelines.delivery.run_sources import SourcesRunFailed, run_sources_pipeline
+
+            try:
+                run_sources_pipeline(console, specs, wanted)
+            except SourcesRunFailed as exc:
+                if exc.warehouse_built:  # what did land is there to use
+                    print_paths()
+                raise RunFailed(str(exc)) from None
     except SettingsError as exc:
         print(f"sms-analytics {args.command}: bad settings: {exc}", file=sys.stderr)
         return 2
@@ -136,7 +150,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """``run`` on the built-in simulator, whatever endpoint the environment names."""
-    for name in ENDPOINT_VARS:
+    """``run`` on the built-in simulator, whatever endpoint or sources file is set."""
+    for name in (*ENDPOINT_VARS, SOURCES_VAR):
         os.environ.pop(name, None)
     return run_command(args)

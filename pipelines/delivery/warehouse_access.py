@@ -23,7 +23,7 @@ class SnapshotInfo:
 
     snapshot_ids: tuple[str, ...]
     latest_snapshot_at: str | None
-    source: str | None
+    source: str | None  # several sources: their names, sorted and comma-separated
     is_simulated: bool | None
     found_in: str | None  # relation the facts were read from; None when there was none
 
@@ -109,10 +109,11 @@ def read_snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
         if not rows:
             return SnapshotInfo((), None, None, None, candidate)
         latest = rows[-1]
+        sources = sorted({row[2] for row in rows if row[2] is not None})
         return SnapshotInfo(
             snapshot_ids=tuple(row[0] for row in rows),
             latest_snapshot_at=latest[1],
-            source=latest[2],
+            source=", ".join(sources) if len(sources) > 1 else latest[2],
             is_simulated=any(bool(row[3]) for row in rows) if latest[3] is not None else None,
             found_in=candidate,
         )

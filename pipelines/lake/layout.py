@@ -40,6 +40,12 @@ def check_source_name(source: str) -> str:
     return source
 
 
+def to_source_name(text: str) -> str:
+    """A usable source name made from free text (an endpoint host, an old ``source`` value)."""
+    name = re.sub(r"[^a-z0-9_.-]", "-", text.lower()).strip("-.")[:63].strip("-.")
+    return name or "unknown"
+
+
 def snapshot_date(snapshot_at: datetime) -> str:
     """The ``YYYY-MM-DD`` partition of a snapshot (UTC date of its start)."""
     if snapshot_at.tzinfo is None:

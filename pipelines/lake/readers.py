@@ -2,6 +2,7 @@
 
 A snapshot is committed once its file exists under ``lake/snapshots/``; table files of any
 other snapshot id (a run in progress or killed) are ignored here, as the SQL views ignore them.
+``lake_root`` is a local directory or a :class:`RemotePath` (a lake on object storage).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import pyarrow.parquet as pq
 
 from pipelines.lake.layout import published_files
 from pipelines.lake.schema import TABLES
+from pipelines.storage.remote_path import RemotePath
+
+LakeRoot = Path | RemotePath
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,19 @@ class SnapshotRow:
     schema_version: int
 
 
-def committed_ids(lake_root: Path) -> set[str]:
+def committed_ids(lake_root: LakeRoot) -> set[str]:
     """Ids of the committed snapshots (their commit file is in place)."""
     return {path.stem for path in published_files(lake_root, "snapshots")}
 
 
-def _read_file(path: Path, table: str) -> pa.Table:
+def _read_file(path: Path | RemotePath, table: str) -> pa.Table:
+    if isinstance(path, RemotePath):
+        with path.fs.open_input_file(path.key) as handle:
+            return pq.ParquetFile(handle).read().cast(TABLES[table])
     return pq.ParquetFile(path).read().cast(TABLES[table])
 
 
-def read_table(lake_root: Path, table: str, snapshot_id: str | None = None) -> pa.Table:
+def read_table(lake_root: LakeRoot, table: str, snapshot_id: str | None = None) -> pa.Table:
     """All committed rows of ``table`` (or of one snapshot), in snapshot order."""
     if table not in TABLES:
         raise ValueError(f"unknown lake table {table!r}; expected one of {sorted(TABLES)}")
@@ -57,7 +64,7 @@ def read_table(lake_root: Path, table: str, snapshot_id: str | None = None) -> p
     return pa.concat_tables([_read_file(path, table) for path in wanted])
 
 
-def list_snapshots(lake_root: Path) -> list[SnapshotRow]:
+def list_snapshots(lake_root: LakeRoot) -> list[SnapshotRow]:
     """The committed snapshots, oldest first."""
     rows = read_table(lake_root, "snapshots").to_pylist()
     return sorted((SnapshotRow(**row) for row in rows), key=lambda row: row.snapshot_id)

@@ -5,6 +5,9 @@ pass (one JSON parse per page, streaming writes); the tables are separate asset
 keys so checks, lineage and the SQL models can point at each one.
 """
 
+import resource
+from collections.abc import Iterator
+
 import dagster as dg
 
 from pipelines.ingest import IngestOutcome, ingest_snapshot
@@ -12,13 +15,15 @@ from pipelines.lake.schema import SCHEMA_VERSION, TABLES
 from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
 from pipelines.orchestration.sms_source import SmsSource
-from pipelines.settings import SettingsError, ensure_writable_dir
+from pipelines.settings import SettingsError
 from pipelines.sms.errors import SmsApiError
 from pipelines.sms.listing import ListingIncomplete
 
 LAKE_TABLES = [name for name in TABLES]
 RAW_PAGES = dg.AssetKey(["lake", "raw_pages"])
 LAKE_GROUP = "lake"
+#: Dagster concurrency pool of the ingest step: its limit caps ingests across a deployment.
+INGEST_POOL = "sms_api"
 
 TABLE_DESCRIPTIONS = {
     "tasks": "One row per migration task per snapshot (scalars, clone_server_* and "
@@ -65,14 +70,14 @@ def _fail(message: str) -> dg.Failure:
     return dg.Failure(description=message, allow_retries=False)
 
 
-def _run_ingest(sms: SmsSource, storage: DataStorage) -> IngestOutcome:
+def _run_ingest(sms: SmsSource, storage: DataStorage, source: str | None) -> IngestOutcome:
     try:
-        settings = sms.settings()
-        ensure_writable_dir(storage.root)
+        settings = sms.settings(source)
+        storage.ensure_writable()
     except SettingsError as exc:
         raise _fail(f"Bad settings: {exc}") from None
     try:
-        return ingest_snapshot(settings, storage.lake_root)
+        return ingest_snapshot(settings, storage.lake_root, source=source)
     except SmsApiError as exc:
         if not exc.retryable:
             raise _fail(f"SMS API refused the listing: {exc}") from None
@@ -81,26 +86,47 @@ def _run_ingest(sms: SmsSource, storage: DataStorage) -> IngestOutcome:
         raise dg.Failure(description=f"Listing not provably complete: {exc}") from None
 
 
-@dg.multi_asset(
-    specs=SPECS,
-    name="sms_snapshot",
-    can_subset=False,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
-)
-def sms_snapshot(context: dg.AssetExecutionContext, sms: SmsSource, storage: DataStorage):
-    """List every SMS task (exact, reconciled with `count`) and publish one lake snapshot."""
-    outcome = _run_ingest(sms, storage)
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def build_sms_snapshot(
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> dg.AssetsDefinition:
+    """The ingest multi-asset; partitioned by source when there is a sources file."""
+
+    @dg.multi_asset(
+        specs=SPECS,
+        name="sms_snapshot",
+        can_subset=False,
+        partitions_def=partitions_def,
+        pool=INGEST_POOL,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def sms_snapshot(context: dg.AssetExecutionContext, sms: SmsSource, storage: DataStorage):
+        """List every SMS task (exact, reconciled with `count`) and publish one lake snapshot."""
+        source = context.partition_key if context.has_partition_key else None
+        yield from _materializations(context, _run_ingest(sms, storage, source))
+
+    return sms_snapshot
+
+
+def _materializations(
+    context: dg.AssetExecutionContext, outcome: IngestOutcome
+) -> Iterator[dg.MaterializeResult]:
     listing = outcome.listing
     if outcome.is_simulated:
-        context.log.info("No SMS_ENDPOINT/SMS_REGION set: read the built-in simulator.")
+        context.log.info(f"Source {outcome.source}: read the built-in simulator.")
     context.log.info(
-        f"Snapshot {outcome.snapshot_id}: {len(listing.task_ids)} tasks of count "
-        f"{listing.count} in {listing.pages} pages, {outcome.elapsed_s:.1f}s"
+        f"Snapshot {outcome.snapshot_id} of {outcome.source}: {len(listing.task_ids)} tasks of "
+        f"count {listing.count} in {listing.pages} pages, {outcome.elapsed_s:.1f}s"
     )
     common = {
         "snapshot_id": outcome.snapshot_id,
         "source": outcome.source,
         "is_simulated": outcome.is_simulated,
+        "peak_rss_mb": peak_rss_mb(),
     }
     yield dg.MaterializeResult(
         asset_key=RAW_PAGES,
@@ -129,3 +155,6 @@ def sms_snapshot(context: dg.AssetExecutionContext, sms: SmsSource, storage: Dat
                 "schema_version": SCHEMA_VERSION,
             },
         )
+
+
+sms_snapshot = build_sms_snapshot()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from pipelines.lake.layout import table_file
 from pipelines.lake.readers import SnapshotRow, list_snapshots
 from pipelines.orchestration.ingest_assets import lake_key
 from pipelines.orchestration.resources import DataStorage
+from pipelines.storage.duckdb_fs import lake_connection
+from pipelines.storage.remote_path import RemotePath
 
 CHILD_TABLES = ("sub_tasks", "source_servers", "target_servers", "special_configs")
 
@@ -18,38 +22,37 @@ CHILD_TABLES = ("sub_tasks", "source_servers", "target_servers", "special_config
 class LatestSnapshot:
     """The newest committed snapshot and the paths of its table files."""
 
-    def __init__(self, lake_root: Path, row: SnapshotRow) -> None:
+    def __init__(self, lake_root: Path | RemotePath, row: SnapshotRow) -> None:
         self.row = row
         self._lake_root = lake_root
 
-    def file(self, table: str) -> str:
-        return str(
-            table_file(
-                self._lake_root, table, self.row.snapshot_id, self.row.snapshot_at, self.row.source
-            )
+    def file(self, table: str) -> Path | RemotePath:
+        return table_file(
+            self._lake_root, table, self.row.snapshot_id, self.row.snapshot_at, self.row.source
         )
 
 
-def latest_snapshot(lake_root: Path) -> LatestSnapshot | None:
-    snapshots = list_snapshots(lake_root)
+def latest_snapshot(
+    lake_root: Path | RemotePath, source: str | None = None
+) -> LatestSnapshot | None:
+    """The newest committed snapshot (of ``source`` when given), or None."""
+    snapshots = [row for row in list_snapshots(lake_root) if source in (None, row.source)]
     return LatestSnapshot(lake_root, snapshots[-1]) if snapshots else None
 
 
-def _scalar(sql: str, params: list) -> int:
-    with duckdb.connect() as con:
-        return con.execute(sql, params).fetchone()[0]
+def _scalar(sql: str, files: list[Path | RemotePath]) -> int:
+    with lake_connection(files) as con:
+        return con.execute(sql, [str(file) for file in files]).fetchone()[0]
 
 
-def _no_snapshot() -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=False, description="the lake has no committed snapshot")
+def _no_snapshot(source: str | None) -> dg.AssetCheckResult:
+    of_source = f" of source {source!r}" if source else ""
+    return dg.AssetCheckResult(
+        passed=False, description=f"the lake has no committed snapshot{of_source}"
+    )
 
 
-@dg.asset_check(asset=lake_key("snapshots"), blocking=True)
-def count_reconciles(storage: DataStorage) -> dg.AssetCheckResult:
-    """Distinct task ids stored (tables + quarantine) equal the API's `count`."""
-    snap = latest_snapshot(storage.lake_root)
-    if snap is None:
-        return _no_snapshot()
+def _count_reconciles(snap: LatestSnapshot) -> dg.AssetCheckResult:
     stored = _scalar(
         "SELECT count(DISTINCT id) FROM ("
         " SELECT id FROM read_parquet(?) UNION ALL"
@@ -66,24 +69,14 @@ def count_reconciles(storage: DataStorage) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=lake_key("tasks"), blocking=True)
-def task_ids_unique(storage: DataStorage) -> dg.AssetCheckResult:
-    """No task appears twice in one snapshot."""
-    snap = latest_snapshot(storage.lake_root)
-    if snap is None:
-        return _no_snapshot()
+def _task_ids_unique(snap: LatestSnapshot) -> dg.AssetCheckResult:
     doubled = _scalar(
         "SELECT count(*) - count(DISTINCT id) FROM read_parquet(?)", [snap.file("tasks")]
     )
     return dg.AssetCheckResult(passed=doubled == 0, metadata={"duplicate_rows": doubled})
 
 
-@dg.asset_check(asset=lake_key("sub_tasks"), blocking=True)
-def sub_task_progress_in_range(storage: DataStorage) -> dg.AssetCheckResult:
-    """Sub-task progress is a percentage (0-100) or null."""
-    snap = latest_snapshot(storage.lake_root)
-    if snap is None:
-        return _no_snapshot()
+def _sub_task_progress_in_range(snap: LatestSnapshot) -> dg.AssetCheckResult:
     bad = _scalar(
         "SELECT count(*) FROM read_parquet(?) WHERE progress < 0 OR progress > 100",
         [snap.file("sub_tasks")],
@@ -91,17 +84,8 @@ def sub_task_progress_in_range(storage: DataStorage) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad == 0, metadata={"out_of_range": bad})
 
 
-def _references_tasks_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=lake_key(table),
-        name=f"{table}_reference_tasks",
-        blocking=True,
-        description=f"Every {table} row references a task of its own snapshot.",
-    )
-    def _check(storage: DataStorage) -> dg.AssetCheckResult:
-        snap = latest_snapshot(storage.lake_root)
-        if snap is None:
-            return _no_snapshot()
+def _references_tasks(table: str) -> Callable[[LatestSnapshot], dg.AssetCheckResult]:
+    def _evaluate(snap: LatestSnapshot) -> dg.AssetCheckResult:
         orphans = _scalar(
             "SELECT count(*) FROM read_parquet(?) c"
             " ANTI JOIN read_parquet(?) t ON c.task_id = t.id",
@@ -109,15 +93,10 @@ def _references_tasks_check(table: str) -> dg.AssetChecksDefinition:
         )
         return dg.AssetCheckResult(passed=orphans == 0, metadata={"orphan_rows": orphans})
 
-    return _check
+    return _evaluate
 
 
-@dg.asset_check(asset=lake_key("quarantine"), blocking=False)
-def quarantine_empty(storage: DataStorage) -> dg.AssetCheckResult:
-    """Warns when tasks were quarantined: they are kept, with a reason, but not in the marts."""
-    snap = latest_snapshot(storage.lake_root)
-    if snap is None:
-        return _no_snapshot()
+def _quarantine_empty(snap: LatestSnapshot) -> dg.AssetCheckResult:
     rows = _scalar("SELECT count(*) FROM read_parquet(?)", [snap.file("quarantine")])
     return dg.AssetCheckResult(
         passed=rows == 0,
@@ -126,10 +105,90 @@ def quarantine_empty(storage: DataStorage) -> dg.AssetCheckResult:
     )
 
 
-INGEST_CHECKS = [
-    count_reconciles,
-    task_ids_unique,
-    sub_task_progress_in_range,
-    *[_references_tasks_check(table) for table in CHILD_TABLES],
-    quarantine_empty,
+@dataclass(frozen=True)
+class IngestCheck:
+    """One check of the latest snapshot: what it guards, and how it evaluates one snapshot."""
+
+    name: str
+    table: str
+    description: str
+    evaluate: Callable[[LatestSnapshot], dg.AssetCheckResult]
+    blocking: bool = True
+
+
+CHECKS = [
+    IngestCheck(
+        "count_reconciles",
+        "snapshots",
+        "Distinct task ids stored (tables + quarantine) equal the API's `count`.",
+        _count_reconciles,
+    ),
+    IngestCheck(
+        "task_ids_unique", "tasks", "No task appears twice in one snapshot.", _task_ids_unique
+    ),
+    IngestCheck(
+        "sub_task_progress_in_range",
+        "sub_tasks",
+        "Sub-task progress is a percentage (0-100) or null.",
+        _sub_task_progress_in_range,
+    ),
+    *[
+        IngestCheck(
+            f"{table}_reference_tasks",
+            table,
+            f"Every {table} row references a task of its own snapshot.",
+            _references_tasks(table),
+        )
+        for table in CHILD_TABLES
+    ],
+    IngestCheck(
+        "quarantine_empty",
+        "quarantine",
+        "Warns when tasks were quarantined: they are kept, with a reason, but not in the marts.",
+        _quarantine_empty,
+        blocking=False,
+    ),
 ]
+
+
+def _run(check: IngestCheck, storage: DataStorage, source: str | None) -> dg.AssetCheckResult:
+    snap = latest_snapshot(storage.lake_root, source)
+    return _no_snapshot(source) if snap is None else check.evaluate(snap)
+
+
+def _definition(
+    check: IngestCheck, partitions_def: dg.PartitionsDefinition | None
+) -> dg.AssetChecksDefinition:
+    """The check on the latest snapshot, or per source partition on that source's latest."""
+    decorate = dg.asset_check(
+        asset=lake_key(check.table),
+        name=check.name,
+        blocking=check.blocking,
+        description=check.description,
+        partitions_def=partitions_def,
+    )
+    if partitions_def is None:
+
+        @decorate
+        def _latest(storage: DataStorage) -> dg.AssetCheckResult:
+            return _run(check, storage, None)
+
+        return _latest
+
+    def _latest_of_source(context, storage: DataStorage) -> dg.AssetCheckResult:
+        # ``context`` unannotated: Dagster cannot resolve a postponed annotation here.
+        return _run(check, storage, context.partition_key)
+
+    # Partitioned checks are a Dagster "preview" (pinned version): per-source check status.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return decorate(_latest_of_source)
+
+
+def build_ingest_checks(
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> list[dg.AssetChecksDefinition]:
+    return [_definition(check, partitions_def) for check in CHECKS]
+
+
+INGEST_CHECKS = build_ingest_checks()

@@ -1,7 +1,9 @@
 """The SMS source as a Dagster resource: settings from the environment via ``EnvVar``.
 
 Only variables that are set become ``EnvVar`` references, so Dagster stores the
-variable *name* in run config and never the token, AK or SK themselves.
+variable *name* in run config and never the token, AK or SK themselves. With
+``SMS_SOURCES`` set, the run's partition key picks a source of that file, whose
+credentials are read from the variables it names, when the partition runs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from pipelines.settings import SourceSettings, load_source_settings
+from pipelines.settings import SettingsError, SourceSettings, load_source_settings
+from pipelines.sources import SOURCES_VAR, find_source, load_sources
 
 
 class SmsSource(dg.ConfigurableResource):
@@ -34,9 +37,16 @@ class SmsSource(dg.ConfigurableResource):
     sms_ca_bundle: str | None = None
     sms_simulator_tasks: str | None = None
     sms_simulator_seed: str | None = None
+    sms_sources: str | None = None
 
-    def settings(self) -> SourceSettings:
-        """Validated settings; raises ``SettingsError`` with one clear sentence."""
+    def settings(self, source: str | None = None) -> SourceSettings:
+        """Validated settings (of ``source`` in a sources file); one clear ``SettingsError``."""
+        if self.sms_sources:
+            if source is None:
+                raise SettingsError(
+                    f"{SOURCES_VAR} is set: run one source (a partition) of {self.sms_sources}"
+                )
+            return find_source(load_sources(self.sms_sources), source).settings()
         return load_source_settings({name: getattr(self, name.lower()) for name in SOURCE_VARS})
 
 

@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines.orchestration.owners import OWNERS
 from pipelines.orchestration.resources import DataStorage
+from pipelines.storage.published import NothingPublished
 from pipelines.warehouse.build import (
     build_connection,
     build_file_path,
@@ -123,7 +124,7 @@ def _model_asset(model: SqlModel) -> dg.AssetsDefinition:
         with build_connection(
             storage.build_dir,
             context.run.run_id,
-            storage.warehouse_path,
+            storage.warehouse_target,
             storage.lake_root,
             variables,
         ) as con:
@@ -163,17 +164,24 @@ def _warehouse_asset(model_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         deps=list(model_keys),
         description=(
             "The published DuckDB warehouse: this run's build file, checkpointed and swapped "
-            "in with one os.replace. Open readers keep the previous file until they reconnect."
+            "in with one os.replace (on object storage: uploaded, then warehouse/current.json "
+            "moved to it). Open readers keep the previous file until they reconnect."
         ),
     )
     def warehouse(context: dg.AssetExecutionContext, storage: DataStorage) -> dg.MaterializeResult:
-        path = storage.warehouse_path
         if build_file_path(storage.build_dir, context.run.run_id).exists():
-            publish(storage.build_dir, context.run.run_id, path)
-        elif path.exists():
-            context.log.info("no model ran in this run: the published warehouse is unchanged")
+            publish(storage.build_dir, context.run.run_id, storage.warehouse_target)
+            path, location = storage.current_warehouse()
         else:
-            raise dg.Failure(description="nothing to publish: no model ran and no warehouse exists")
+            try:
+                path, location = storage.current_warehouse()
+            except NothingPublished:
+                path = location = None
+            if path is None or not path.exists():
+                raise dg.Failure(
+                    description="nothing to publish: no model ran and no warehouse exists"
+                )
+            context.log.info("no model ran in this run: the published warehouse is unchanged")
         removed = remove_stale_builds(
             storage.build_dir, context.run.run_id, lambda rid: _run_is_active(context.instance, rid)
         )
@@ -182,10 +190,10 @@ def _warehouse_asset(model_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
             ).fetchone()[0]
             snapshots = con.execute("SELECT count(*) FROM lake.snapshots").fetchone()[0]
-        context.log.info(f"published {path} ({relations} relations, {snapshots} snapshots)")
+        context.log.info(f"published {location} ({relations} relations, {snapshots} snapshots)")
         return dg.MaterializeResult(
             metadata={
-                "path": dg.MetadataValue.path(str(path)),
+                "path": dg.MetadataValue.path(location),
                 "relations": int(relations),
                 "snapshots": int(snapshots),
                 "size_bytes": path.stat().st_size,

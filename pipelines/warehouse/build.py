@@ -5,6 +5,10 @@ A run never writes the published ``warehouse.duckdb``: models run into
 ``os.replace``. Readers holding the old file open keep their inode; a failed run
 never reaches the swap, so the previous warehouse stays. DuckDB allows one writer
 per file, so steps of one run take turns through an exclusive ``flock``.
+
+On object storage the build file is still local (DuckDB writes local files) and its
+``lake`` views read ``s3://`` through the registered filesystem; publishing uploads it as a
+new version and moves the ``warehouse/current.json`` pointer (pipelines/storage/published.py).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import pyarrow as pa
 
 from pipelines.lake.layout import TABLE_FILES_GLOB
 from pipelines.lake.schema import TABLES
+from pipelines.storage.duckdb_fs import register_for
+from pipelines.storage.published import PublishedArea
+from pipelines.storage.remote_path import RemotePath
 from pipelines.warehouse.models import LAKE_SCHEMA
 
 BUILD_SUFFIX = ".duckdb"
@@ -70,7 +77,7 @@ def _empty_relation(schema: pa.Schema) -> str:
     return f"SELECT {', '.join(columns)} WHERE false"
 
 
-def _parquet_scan(lake_root: Path, table: str) -> str | None:
+def _parquet_scan(lake_root: Path | RemotePath, table: str) -> str | None:
     """``read_parquet`` over one lake table, or None when it has no files yet."""
     table_dir = lake_root / table
     if not any(table_dir.glob(TABLE_FILES_GLOB)):
@@ -83,7 +90,7 @@ def _parquet_scan(lake_root: Path, table: str) -> str | None:
     )
 
 
-def create_lake_schema(con: duckdb.DuckDBPyConnection, lake_root: Path) -> None:
+def create_lake_schema(con: duckdb.DuckDBPyConnection, lake_root: Path | RemotePath) -> None:
     """(Re)create schema ``lake``: a pinned copy of the commit log plus views over Parquet.
 
     ``lake.snapshots`` is a TABLE copied now, so every ``lake.<table>`` view (and every
@@ -123,31 +130,41 @@ def _exclusive_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _start_from_published(warehouse: Path | PublishedArea, build_file: Path) -> None:
+    """Copy (or download) the published warehouse as the build file, when there is one."""
+    partial = build_file.with_name(build_file.name + ".partial")
+    if isinstance(warehouse, PublishedArea):
+        if warehouse.fetch_file(partial):
+            os.replace(partial, build_file)
+    elif warehouse.exists():
+        shutil.copyfile(warehouse, partial)
+        os.replace(partial, build_file)
+
+
 @contextlib.contextmanager
 def build_connection(
     build_dir: Path,
     run_id: str,
-    warehouse_path: Path,
-    lake_root: Path,
+    warehouse_path: Path | PublishedArea,
+    lake_root: Path | RemotePath,
     variables: Mapping[str, object] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open this run's build file, creating it on first use.
 
     First use copies the published warehouse (so a subset run keeps the other models)
     or starts a fresh file, then (re)creates the ``lake`` schema. ``variables`` become
-    DuckDB variables (``getvariable(name)``) for the models.
+    DuckDB variables (``getvariable(name)``) for the models. A lake on object storage
+    is made readable on every connection (filesystem registration is not persisted).
     """
     build_file = build_file_path(build_dir, run_id)
     with _exclusive_lock(build_file.with_suffix(LOCK_SUFFIX)):
         first_use = not build_file.exists()
         if first_use:
             build_dir.mkdir(parents=True, exist_ok=True)
-            if warehouse_path.exists():
-                partial = build_file.with_name(build_file.name + ".partial")
-                shutil.copyfile(warehouse_path, partial)
-                os.replace(partial, build_file)
+            _start_from_published(warehouse_path, build_file)
         con = duckdb.connect(str(build_file))
         try:
+            register_for(con, [lake_root])
             con.execute("SET TimeZone = 'UTC'")
             for name, value in (variables or {}).items():
                 con.execute(f"SET VARIABLE {sql_identifier(name)} = ?", [value])
@@ -158,8 +175,12 @@ def build_connection(
             con.close()
 
 
-def publish(build_dir: Path, run_id: str, warehouse_path: Path) -> Path:
-    """Checkpoint the run's build file and swap it in as the warehouse (atomic)."""
+def publish(build_dir: Path, run_id: str, warehouse_path: Path | PublishedArea) -> Path:
+    """Checkpoint the run's build file and swap it in as the warehouse (atomic).
+
+    On object storage: upload it as a new version, move the pointer, and keep the file as
+    the local cached copy of that version. Returns a local file of the published warehouse.
+    """
     build_file = build_file_path(build_dir, run_id)
     lock_path = build_file.with_suffix(LOCK_SUFFIX)
     with _exclusive_lock(lock_path):
@@ -173,10 +194,15 @@ def publish(build_dir: Path, run_id: str, warehouse_path: Path) -> Path:
         wal = build_file.with_name(build_file.name + ".wal")
         if wal.exists():
             raise RuntimeError(f"build file {build_file.name} still has a WAL after CHECKPOINT")
-        warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(build_file, warehouse_path)
+        if isinstance(warehouse_path, PublishedArea):
+            pointer = warehouse_path.publish_file(build_file, BUILD_SUFFIX, run_id=run_id)
+            published = warehouse_path.adopt_file(build_file, pointer)
+        else:
+            warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(build_file, warehouse_path)
+            published = warehouse_path
     lock_path.unlink(missing_ok=True)
-    return warehouse_path
+    return published
 
 
 def remove_stale_builds(

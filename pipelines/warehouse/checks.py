@@ -28,13 +28,13 @@ MODEL_CHECKS: dict[str, tuple[ModelCheck, ...]] = {
     "mart_task_durations": (
         ModelCheck(
             "one_row_per_latest_task",
-            "Exactly one row per task of the latest committed snapshot.",
-            "SELECT (SELECT count(*) FROM (SELECT task_id FROM mart_task_durations "
+            "Exactly one row per source and task of the source's latest committed snapshot.",
+            "SELECT (SELECT count(*) FROM (SELECT source, task_id FROM mart_task_durations "
             "GROUP BY ALL HAVING count(*) > 1)) "
-            "+ (SELECT count(*) FROM (SELECT task_id FROM stg_tasks "
-            "EXCEPT SELECT task_id FROM mart_task_durations)) "
-            "+ (SELECT count(*) FROM (SELECT task_id FROM mart_task_durations "
-            "EXCEPT SELECT task_id FROM stg_tasks))",
+            "+ (SELECT count(*) FROM (SELECT source, task_id FROM stg_tasks "
+            "EXCEPT SELECT source, task_id FROM mart_task_durations)) "
+            "+ (SELECT count(*) FROM (SELECT source, task_id FROM mart_task_durations "
+            "EXCEPT SELECT source, task_id FROM stg_tasks))",
         ),
         ModelCheck(
             "no_negative_durations",

@@ -73,9 +73,10 @@ def _lake_section() -> list[str]:
         "## Lake tables (Parquet)",
         "",
         f"Schema version {SCHEMA_VERSION}. Files: "
-        "`lake/<table>/snapshot_date=YYYY-MM-DD/<snapshot_id>.parquet`; in the warehouse "
-        "as `lake.<table>` (only committed snapshots; `lake.snapshots` is pinned at build), "
-        "each with an extra `snapshot_date` DATE column from the partition folder.",
+        "`lake/<table>/source=<name>/snapshot_date=YYYY-MM-DD/<snapshot_id>.parquet`; in the "
+        "warehouse as `lake.<table>` (only committed snapshots; `lake.snapshots` is pinned at "
+        "build), each with extra `source` VARCHAR and `snapshot_date` DATE columns from the "
+        "partition folders. Task ids are unique only within a source.",
         "",
     ]
     for table, schema in TABLES.items():

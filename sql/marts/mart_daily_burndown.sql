@@ -1,8 +1,11 @@
--- Grain: one row per UTC day, from the first event day to the latest snapshot's day.
--- Purpose: Progress of the migration programme over time, from the tasks of the latest
---     snapshot (mart_task_durations): what was created, started, completed and failed
---     each day, the running totals and what is still left.
+-- Grain: one row per source and UTC day, from the source's first event day to the day of
+--     its latest snapshot.
+-- Purpose: Progress of each source's migration programme over time, from the tasks of its
+--     latest snapshot (mart_task_durations): what was created, started, completed and
+--     failed each day, the running totals and what is still left. Across sources, sum
+--     the daily counts by day (a source's rows stop at its latest snapshot's day).
 -- Columns:
+--   source: Source the tasks were read from (see stg_snapshots).
 --   day: Calendar day (UTC).
 --   created: Tasks whose created_at falls on the day.
 --   started: Tasks whose first sub-task started on the day.
@@ -14,45 +17,46 @@
 --   cumulative_failed: Tasks failed up to and including the day.
 --   remaining: cumulative_created - cumulative_completed - cumulative_failed.
 WITH events AS (
-    SELECT timezone('UTC', created_at)::DATE AS day, 'created' AS kind
+    SELECT source, timezone('UTC', created_at)::DATE AS day, 'created' AS kind
     FROM mart_task_durations WHERE created_at IS NOT NULL
     UNION ALL
-    SELECT timezone('UTC', first_started_at)::DATE, 'started'
+    SELECT source, timezone('UTC', first_started_at)::DATE, 'started'
     FROM mart_task_durations WHERE first_started_at IS NOT NULL
     UNION ALL
-    SELECT timezone('UTC', finished_at)::DATE, 'completed'
+    SELECT source, timezone('UTC', finished_at)::DATE, 'completed'
     FROM mart_task_durations WHERE outcome = 'success' AND finished_at IS NOT NULL
     UNION ALL
-    SELECT timezone('UTC', finished_at)::DATE, 'failed'
+    SELECT source, timezone('UTC', finished_at)::DATE, 'failed'
     FROM mart_task_durations WHERE outcome = 'failed' AND finished_at IS NOT NULL
 ),
 
 bounds AS (
     SELECT
-        min(day) AS first_day,
-        greatest(
-            max(day),
-            (SELECT timezone('UTC', snapshot_at)::DATE FROM stg_snapshots WHERE is_latest)
-        ) AS last_day
+        events.source,
+        min(events.day) AS first_day,
+        greatest(max(events.day), any_value(timezone('UTC', latest.snapshot_at)::DATE))
+            AS last_day
     FROM events
+    INNER JOIN stg_snapshots AS latest ON events.source = latest.source AND latest.is_latest
+    GROUP BY events.source
 ),
 
 days AS (
-    SELECT unnest(generate_series(first_day, last_day, INTERVAL 1 DAY))::DATE AS day
+    SELECT source, unnest(generate_series(first_day, last_day, INTERVAL 1 DAY))::DATE AS day
     FROM bounds
-    WHERE first_day IS NOT NULL
 ),
 
 daily AS (
     SELECT
+        days.source,
         days.day,
         count(*) FILTER (WHERE events.kind = 'created') AS created,
         count(*) FILTER (WHERE events.kind = 'started') AS started,
         count(*) FILTER (WHERE events.kind = 'completed') AS completed,
         count(*) FILTER (WHERE events.kind = 'failed') AS failed
     FROM days
-    LEFT JOIN events ON days.day = events.day
-    GROUP BY days.day
+    LEFT JOIN events ON days.source = events.source AND days.day = events.day
+    GROUP BY days.source, days.day
 ),
 
 cumulative AS (
@@ -63,11 +67,13 @@ cumulative AS (
         sum(completed) OVER running_total::BIGINT AS cumulative_completed,
         sum(failed) OVER running_total::BIGINT AS cumulative_failed
     FROM daily
-    WINDOW running_total AS (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    WINDOW running_total AS (
+        PARTITION BY source ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    )
 )
 
 SELECT
     *,
     cumulative_created - cumulative_completed - cumulative_failed AS remaining
 FROM cumulative
-ORDER BY day
+ORDER BY source, day

@@ -1,10 +1,11 @@
--- Grain: one row per task per snapshot that carried an estimate (estimate_complete_time),
+-- Grain: one row per source, task and snapshot that carried an estimate (estimate_complete_time),
 --     up to (excluding) the snapshot where the task was first seen MIGRATE_SUCCESS.
 -- Purpose: How good SMS's completion estimates are. The actual completion is taken from the
 --     first snapshot that shows the task MIGRATE_SUCCESS: the latest end_date of its
 --     sub-tasks in that snapshot, or that snapshot's snapshot_at when no sub-task has an end.
 --     Tasks not (yet) completed keep their rows with a null actual and error.
 -- Columns:
+--   source: Source the task was read from (see stg_snapshots); task ids are unique per source.
 --   task_id: Migration task id.
 --   snapshot_id: Snapshot that carried the estimate.
 --   snapshot_at: When that snapshot's listing started (UTC).
@@ -19,16 +20,18 @@
 --   lead_time_s: actual_completed_at - snapshot_at: how far ahead the estimate was made, seconds.
 WITH completions AS (
     SELECT
+        source,
         task_id,
         min(snapshot_at) AS completed_snapshot_at,
         arg_min(coalesce(last_ended_at, snapshot_at), snapshot_at) AS actual_completed_at
     FROM mart_task_progress_history
     WHERE state = 'MIGRATE_SUCCESS'
-    GROUP BY task_id
+    GROUP BY source, task_id
 ),
 
 estimates AS (
     SELECT
+        progress.source,
         progress.task_id,
         progress.snapshot_id,
         progress.snapshot_at,
@@ -44,7 +47,8 @@ estimates AS (
         progress.estimated_completion_at,
         completions.actual_completed_at
     FROM mart_task_progress_history AS progress
-    LEFT JOIN completions ON progress.task_id = completions.task_id
+    LEFT JOIN completions
+        ON progress.source = completions.source AND progress.task_id = completions.task_id
     WHERE progress.estimated_completion_at IS NOT NULL
         AND (
             completions.completed_snapshot_at IS NULL
@@ -59,4 +63,4 @@ SELECT
         AS abs_error_s,
     date_diff('millisecond', snapshot_at, actual_completed_at) / 1000.0 AS lead_time_s
 FROM estimates
-ORDER BY task_id, snapshot_at
+ORDER BY source, task_id, snapshot_at

@@ -1,7 +1,9 @@
--- Grain: one row per failed task (outcome failed) of the latest committed snapshot.
+-- Grain: one row per source and failed task (outcome failed), from that source's latest
+--     committed snapshot.
 -- Purpose: Why and where migrations fail. error_json is parsed defensively: text that is
 --     not a JSON object yields null fields and error_json_status 'malformed', never an error.
 -- Columns:
+--   source: Source the task was read from (see stg_snapshots); task ids are unique per source.
 --   task_id: Migration task id.
 --   task_name: Task name.
 --   state: MIGRATE_FAIL or SYNC_FAIL.
@@ -17,6 +19,7 @@
 --   failed_phase_source: 'error_json', 'last_sub_task' or null when neither is known.
 WITH failed AS (
     SELECT
+        durations.source,
         durations.task_id,
         durations.task_name,
         durations.state,
@@ -30,7 +33,8 @@ WITH failed AS (
             ELSE 'malformed'
         END AS error_json_status
     FROM mart_task_durations AS durations
-    INNER JOIN stg_tasks AS tasks ON durations.task_id = tasks.task_id
+    INNER JOIN stg_tasks AS tasks
+        ON durations.source = tasks.source AND durations.task_id = tasks.task_id
     WHERE durations.outcome = 'failed'
 ),
 
@@ -47,14 +51,15 @@ parsed AS (
 ),
 
 last_sub_tasks AS (
-    SELECT task_id, sub_task_name AS last_sub_task
+    SELECT source, task_id, sub_task_name AS last_sub_task
     FROM stg_sub_tasks
     QUALIFY row_number() OVER (
-        PARTITION BY task_id ORDER BY started_at IS NOT NULL DESC, sub_task_ordinal DESC
+        PARTITION BY source, task_id ORDER BY started_at IS NOT NULL DESC, sub_task_ordinal DESC
     ) = 1
 )
 
 SELECT
+    parsed.source,
     parsed.task_id,
     parsed.task_name,
     parsed.state,
@@ -72,5 +77,6 @@ SELECT
         WHEN last_sub_tasks.last_sub_task IS NOT NULL THEN 'last_sub_task'
     END AS failed_phase_source
 FROM parsed
-LEFT JOIN last_sub_tasks ON parsed.task_id = last_sub_tasks.task_id
-ORDER BY parsed.failed_at, parsed.task_id
+LEFT JOIN last_sub_tasks
+    ON parsed.source = last_sub_tasks.source AND parsed.task_id = last_sub_tasks.task_id
+ORDER BY parsed.source, parsed.failed_at, parsed.task_id

@@ -1,9 +1,12 @@
--- Grain: one row per UTC hour, from the first task start to the latest snapshot's hour.
--- Purpose: How close the account came to the SMS limit of concurrent migrations (100;
---     DuckDB variable concurrency_limit). A task runs from its first sub-task start to
---     finished_at (success/failed), to the snapshot time (running) or to its last
---     sub-task end (other states); tasks with no start, or no known end, are not placed.
+-- Grain: one row per source and UTC hour, from the source's first task start to the hour
+--     of its latest snapshot.
+-- Purpose: How close each source (one account and region) came to the SMS limit of
+--     concurrent migrations (100; DuckDB variable concurrency_limit). A task runs from its
+--     first sub-task start to finished_at (success/failed), to its snapshot time (running)
+--     or to its last sub-task end (other states); tasks with no start, or no known end,
+--     are not placed.
 -- Columns:
+--   source: Source the tasks were read from (see stg_snapshots).
 --   hour_start: Start of the hour (UTC).
 --   tasks_running: Tasks running at any moment in the hour (intervals overlapping it).
 --   peak_running: Most tasks running at the same instant within the hour (all starts and
@@ -17,6 +20,7 @@ WITH params AS (
 
 intervals AS (
     SELECT
+        source,
         first_started_at AS started_at,
         CASE
             WHEN outcome = 'running' THEN snapshot_at
@@ -32,53 +36,62 @@ placed AS (
 ),
 
 hours AS (
-    SELECT unnest(generate_series(
-        date_trunc('hour', min(started_at)),
-        greatest(
-            date_trunc('hour', max(ended_at)),
-            (SELECT date_trunc('hour', snapshot_at) FROM stg_snapshots WHERE is_latest)
-        ),
-        INTERVAL 1 HOUR
-    )) AS hour_start
+    SELECT
+        placed.source,
+        unnest(generate_series(
+            date_trunc('hour', min(placed.started_at)),
+            greatest(
+                date_trunc('hour', max(placed.ended_at)),
+                date_trunc('hour', any_value(latest.snapshot_at))
+            ),
+            INTERVAL 1 HOUR
+        )) AS hour_start
     FROM placed
-    HAVING count(*) > 0
+    INNER JOIN stg_snapshots AS latest ON placed.source = latest.source AND latest.is_latest
+    GROUP BY placed.source
 ),
 
 events AS (
-    SELECT event_at, sum(delta) AS net_change
+    SELECT source, event_at, sum(delta) AS net_change
     FROM (
-        SELECT started_at AS event_at, 1 AS delta FROM placed
+        SELECT source, started_at AS event_at, 1 AS delta FROM placed
         UNION ALL
-        SELECT ended_at AS event_at, -1 AS delta FROM placed
+        SELECT source, ended_at AS event_at, -1 AS delta FROM placed
     ) AS changes
-    GROUP BY event_at
+    GROUP BY source, event_at
 ),
 
 levels AS (
     SELECT
+        source,
         event_at,
-        sum(net_change) OVER (ORDER BY event_at ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-            AS level
+        sum(net_change) OVER (
+            PARTITION BY source ORDER BY event_at ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS level
     FROM events
 ),
 
 per_hour AS (
     SELECT
+        hours.source,
         hours.hour_start,
         (
             SELECT count(*) FROM placed
-            WHERE placed.started_at < hours.hour_start + INTERVAL 1 HOUR
+            WHERE placed.source = hours.source
+                AND placed.started_at < hours.hour_start + INTERVAL 1 HOUR
                 AND placed.ended_at > hours.hour_start
         ) AS tasks_running,
         greatest(
             (
                 SELECT count(*) FROM placed
-                WHERE placed.started_at <= hours.hour_start
+                WHERE placed.source = hours.source
+                    AND placed.started_at <= hours.hour_start
                     AND placed.ended_at > hours.hour_start
             ),
             (
                 SELECT coalesce(max(levels.level), 0) FROM levels
-                WHERE levels.event_at >= hours.hour_start
+                WHERE levels.source = hours.source
+                    AND levels.event_at >= hours.hour_start
                     AND levels.event_at < hours.hour_start + INTERVAL 1 HOUR
             )
         )::BIGINT AS peak_running
@@ -86,6 +99,7 @@ per_hour AS (
 )
 
 SELECT
+    per_hour.source,
     per_hour.hour_start,
     per_hour.tasks_running,
     per_hour.peak_running,
@@ -94,4 +108,4 @@ SELECT
     per_hour.peak_running > params.concurrency_limit AS over_limit
 FROM per_hour
 CROSS JOIN params
-ORDER BY per_hour.hour_start
+ORDER BY per_hour.source, per_hour.hour_start

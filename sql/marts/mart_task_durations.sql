@@ -1,11 +1,12 @@
--- Grain: one row per task of the latest committed snapshot.
+-- Grain: one row per source and task, from that source's latest committed snapshot.
 -- Purpose: Where each migration's time went: queueing, active work, the migration
 --     phase and the slowest phase. A duration whose end precedes its start is null
 --     (never negative) and the task's timeline_complete is false.
 -- Columns:
+--   source: Source the task was read from (see stg_snapshots); task ids are unique per source.
 --   task_id: Migration task id.
 --   task_name: Task name.
---   state: Task state in the latest snapshot.
+--   state: Task state in its source's latest snapshot.
 --   outcome: success, failed, running or other (see stg_tasks_history).
 --   type: MIGRATE_FILE or MIGRATE_BLOCK.
 --   os_type: WINDOWS or LINUX.
@@ -17,7 +18,8 @@
 --   finished_at: For success/failed tasks: last_ended_at; when no sub-task has an end,
 --     created_at + total_time (when total_time > 0); else the snapshot_at of the first
 --     snapshot that saw the task in its final state. Null for other outcomes.
---   snapshot_at: When the latest snapshot's listing started (UTC): "now" for running tasks.
+--   snapshot_at: When the source's latest snapshot's listing started (UTC): "now" for its
+--     running tasks.
 --   sub_task_count: Number of sub-tasks (0 when the task has none).
 --   total_time_s: Task duration the API reports (total_time / 1000), seconds.
 --   queue_time_s: created_at -> first_started_at, seconds.
@@ -30,19 +32,16 @@
 --     False for a task with no sub-tasks.
 --   bottleneck_phase: Name of the longest sub-task (ties: the earlier ordinal).
 --   bottleneck_phase_s: Its duration (open sub-tasks of a running task count to snapshot_at), seconds.
-WITH latest AS (
-    SELECT snapshot_at FROM stg_snapshots WHERE is_latest
-),
-
-sub_task_spans AS (
+WITH sub_task_spans AS (
     SELECT
+        sub_tasks.source,
         sub_tasks.task_id,
         sub_tasks.sub_task_ordinal,
         sub_tasks.sub_task_name,
         sub_tasks.started_at,
         sub_tasks.ended_at,
         lag(sub_tasks.ended_at) OVER (
-            PARTITION BY sub_tasks.task_id ORDER BY sub_tasks.sub_task_ordinal
+            PARTITION BY sub_tasks.source, sub_tasks.task_id ORDER BY sub_tasks.sub_task_ordinal
         ) AS previous_ended_at,
         CASE
             WHEN sub_tasks.ended_at >= sub_tasks.started_at
@@ -52,11 +51,13 @@ sub_task_spans AS (
                 THEN date_diff('millisecond', sub_tasks.started_at, sub_tasks.snapshot_at) / 1000.0
         END AS span_s
     FROM stg_sub_tasks AS sub_tasks
-    INNER JOIN stg_tasks AS tasks ON sub_tasks.task_id = tasks.task_id
+    INNER JOIN stg_tasks AS tasks
+        ON sub_tasks.source = tasks.source AND sub_tasks.task_id = tasks.task_id
 ),
 
 per_task AS (
     SELECT
+        source,
         task_id,
         count(*) AS sub_task_count,
         min(started_at) AS first_started_at,
@@ -69,27 +70,29 @@ per_task AS (
         ) AS timeline_complete,
         sum(span_s) FILTER (WHERE sub_task_name LIKE 'MIGRATE\_%' ESCAPE '\') AS migration_phase_s
     FROM (
-        SELECT *, min(sub_task_ordinal) OVER (PARTITION BY task_id) AS min_ordinal
+        SELECT *, min(sub_task_ordinal) OVER (PARTITION BY source, task_id) AS min_ordinal
         FROM sub_task_spans
     ) AS spans
-    GROUP BY task_id
+    GROUP BY source, task_id
 ),
 
 bottlenecks AS (
-    SELECT task_id, sub_task_name AS bottleneck_phase, span_s AS bottleneck_phase_s
+    SELECT source, task_id, sub_task_name AS bottleneck_phase, span_s AS bottleneck_phase_s
     FROM sub_task_spans
     WHERE span_s IS NOT NULL
     QUALIFY row_number() OVER (
-        PARTITION BY task_id ORDER BY span_s DESC, sub_task_ordinal
+        PARTITION BY source, task_id ORDER BY span_s DESC, sub_task_ordinal
     ) = 1
 ),
 
 final_state_seen AS (
-    SELECT history.task_id, min(history.snapshot_at) AS first_seen_in_state_at
+    SELECT history.source, history.task_id, min(history.snapshot_at) AS first_seen_in_state_at
     FROM stg_tasks_history AS history
     INNER JOIN stg_tasks AS tasks
-        ON history.task_id = tasks.task_id AND history.state = tasks.state
-    GROUP BY history.task_id
+        ON history.source = tasks.source
+        AND history.task_id = tasks.task_id
+        AND history.state = tasks.state
+    GROUP BY history.source, history.task_id
 ),
 
 finished AS (
@@ -111,23 +114,25 @@ finished AS (
             )
         END AS finished_at
     FROM stg_tasks AS tasks
-    LEFT JOIN per_task ON tasks.task_id = per_task.task_id
-    LEFT JOIN final_state_seen ON tasks.task_id = final_state_seen.task_id
+    LEFT JOIN per_task
+        ON tasks.source = per_task.source AND tasks.task_id = per_task.task_id
+    LEFT JOIN final_state_seen
+        ON tasks.source = final_state_seen.source AND tasks.task_id = final_state_seen.task_id
 ),
 
 timed AS (
     SELECT
         finished.*,
         CASE
-            WHEN finished.outcome = 'running' THEN latest.snapshot_at
+            WHEN finished.outcome = 'running' THEN finished.snapshot_at
             WHEN finished.outcome IN ('success', 'failed') THEN finished.finished_at
             ELSE finished.last_ended_at
         END AS active_end_at
     FROM finished
-    CROSS JOIN latest
 )
 
 SELECT
+    timed.source,
     timed.task_id,
     timed.task_name,
     timed.state,
@@ -156,5 +161,6 @@ SELECT
     bottlenecks.bottleneck_phase,
     bottlenecks.bottleneck_phase_s
 FROM timed
-LEFT JOIN bottlenecks ON timed.task_id = bottlenecks.task_id
-ORDER BY timed.created_at, timed.task_id
+LEFT JOIN bottlenecks
+    ON timed.source = bottlenecks.source AND timed.task_id = bottlenecks.task_id
+ORDER BY timed.source, timed.created_at, timed.task_id

@@ -1,8 +1,9 @@
--- Grain: one row per task per committed snapshot.
+-- Grain: one row per source, task and committed snapshot of that source.
 -- Purpose: A task's progress as each snapshot saw it, the shared input of the ETA and
 --     stall marts. Task progress is the mean of its sub-tasks' progress; the fingerprint
 --     changes whenever any sub-task's progress or completion changes.
 -- Columns:
+--   source: Source the task was read from (see stg_snapshots); task ids are unique per source.
 --   snapshot_id: Snapshot that read the row.
 --   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Migration task id.
@@ -18,6 +19,7 @@
 --   progress_fingerprint: 'ordinal:progress:ended' per sub-task, comma-joined in ordinal
 --     order; '' when the task has no sub-tasks.
 SELECT
+    tasks.source,
     tasks.snapshot_id,
     tasks.snapshot_at,
     tasks.task_id,
@@ -45,5 +47,7 @@ SELECT
     ) AS progress_fingerprint
 FROM stg_tasks_history AS tasks
 LEFT JOIN stg_sub_tasks_history AS sub_tasks
-    ON tasks.snapshot_id = sub_tasks.snapshot_id AND tasks.task_id = sub_tasks.task_id
+    ON tasks.source = sub_tasks.source
+        AND tasks.snapshot_id = sub_tasks.snapshot_id
+        AND tasks.task_id = sub_tasks.task_id
 GROUP BY ALL

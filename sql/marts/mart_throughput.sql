@@ -1,8 +1,9 @@
--- Grain: one row per task of the latest committed snapshot.
+-- Grain: one row per source and task, from that source's latest committed snapshot.
 -- Purpose: Migration speed against the measured link. migrate_speed is kept as the
 --     API sends it; its unit is assumed to be Mbit/s (the ListTasks page says Mbit/s,
 --     other pages say MB/s), the same unit as the link speed, so utilisation is their ratio.
 -- Columns:
+--   source: Source the task was read from (see stg_snapshots); task ids are unique per source.
 --   task_id: Migration task id.
 --   task_name: Task name.
 --   state: Task state.
@@ -21,6 +22,7 @@
 --   is_transferring: Running with migrate_speed > 0: the only rows whose speed is a live
 --     sample (finished tasks report 0); mart_throughput_summary uses these.
 SELECT
+    source,
     task_id,
     task_name,
     state,
@@ -44,4 +46,4 @@ SELECT
     evaluation_result,
     coalesce(outcome = 'running' AND migrate_speed > 0, false) AS is_transferring
 FROM stg_tasks
-ORDER BY task_id
+ORDER BY source, task_id

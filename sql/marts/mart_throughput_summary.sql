@@ -1,11 +1,13 @@
--- Grain: one row per (dimension, value): all tasks, then each os_type, type,
---     evaluation_result and latency_band.
--- Purpose: Typical and high throughput per slice, over transferring tasks only
---     (is_transferring in mart_throughput). Percentiles use quantile_cont (linear
---     interpolation). Null dimension values appear as 'unknown'.
+-- Grain: one row per source x (dimension, value): all of the source's tasks, then each
+--     os_type, type, evaluation_result and latency_band.
+-- Purpose: Typical and high throughput per slice of each source, over transferring tasks
+--     only (is_transferring in mart_throughput). Percentiles use quantile_cont (linear
+--     interpolation). Null dimension values appear as 'unknown'. A source with no
+--     transferring task has no rows.
 -- Columns:
+--   source: Source the tasks were read from (see stg_snapshots).
 --   dimension: 'all', 'os_type', 'type', 'evaluation_result' or 'latency_band'.
---   value: The dimension's value ('all' for the overall row).
+--   value: The dimension's value ('all' for the source's overall row).
 --   n_tasks: Transferring tasks in the slice.
 --   p50_migrate_speed: Median migrate_speed (assumed Mbit/s).
 --   p90_migrate_speed: 90th percentile migrate_speed (assumed Mbit/s).
@@ -13,6 +15,7 @@
 --   p90_utilisation: 90th percentile utilisation.
 WITH transferring AS (
     SELECT
+        source,
         coalesce(os_type, 'unknown') AS os_type,
         coalesce(type, 'unknown') AS type,
         coalesce(evaluation_result, 'unknown') AS evaluation_result,
@@ -24,6 +27,7 @@ WITH transferring AS (
 )
 
 SELECT
+    source,
     CASE
         WHEN grouping(os_type) = 0 THEN 'os_type'
         WHEN grouping(type) = 0 THEN 'type'
@@ -44,4 +48,10 @@ SELECT
     quantile_cont(utilisation, 0.5) AS p50_utilisation,
     quantile_cont(utilisation, 0.9) AS p90_utilisation
 FROM transferring
-GROUP BY GROUPING SETS ((), (os_type), (type), (evaluation_result), (latency_band))
+GROUP BY GROUPING SETS (
+    (source),
+    (source, os_type),
+    (source, type),
+    (source, evaluation_result),
+    (source, latency_band)
+)

@@ -1,8 +1,9 @@
--- Grain: one row per task that has a source server, in the latest committed snapshot.
+-- Grain: one row per task that has a source server, in its source's latest committed snapshot.
 -- Purpose: The source server of each current task (tasks without one have no row).
 -- Columns:
---   snapshot_id: The latest snapshot.
---   snapshot_at: When the latest snapshot's listing started (UTC).
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
+--   snapshot_id: The source's latest snapshot.
+--   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Task the server belongs to.
 --   source_server_id: Source server id in SMS.
 --   source_ip: Source server IP.
@@ -13,6 +14,7 @@
 --   source_state: Source server state, lower-cased (the API mixes cases).
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT
+    servers.source,
     servers.snapshot_id,
     servers.snapshot_at,
     servers.task_id,
@@ -25,4 +27,4 @@ SELECT
     lower(servers.state) AS source_state,
     servers.extra
 FROM lake.source_servers AS servers
-WHERE servers.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)
+WHERE servers.snapshot_id IN (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

@@ -1,8 +1,9 @@
--- Grain: one row per advanced option per task, in the latest committed snapshot.
+-- Grain: one row per advanced option per task, in its source's latest committed snapshot.
 -- Purpose: The advanced migration options (`special_config`) of each current task.
 -- Columns:
---   snapshot_id: The latest snapshot.
---   snapshot_at: When the latest snapshot's listing started (UTC).
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
+--   snapshot_id: The source's latest snapshot.
+--   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Task the option belongs to.
 --   config_ordinal: Position in the task's option list, from 0.
 --   config_key: Advanced option, e.g. LINUX_CPU_LIMIT.
@@ -10,6 +11,7 @@
 --   config_status: Reserved status field.
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT
+    configs.source,
     configs.snapshot_id,
     configs.snapshot_at,
     configs.task_id,
@@ -19,4 +21,4 @@ SELECT
     configs.config_status,
     configs.extra
 FROM lake.special_configs AS configs
-WHERE configs.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)
+WHERE configs.snapshot_id IN (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

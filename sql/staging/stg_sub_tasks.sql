@@ -1,8 +1,10 @@
--- Grain: one row per sub-task of each task in the latest committed snapshot.
--- Purpose: The current sub-tasks: `stg_sub_tasks_history` restricted to the latest snapshot.
+-- Grain: one row per sub-task of each task in its source's latest committed snapshot.
+-- Purpose: The current sub-tasks: `stg_sub_tasks_history` restricted to each source's
+--     latest snapshot.
 -- Columns:
---   snapshot_id: The latest snapshot.
---   snapshot_at: When the latest snapshot's listing started (UTC).
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
+--   snapshot_id: The source's latest snapshot.
+--   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Task the sub-task belongs to.
 --   sub_task_ordinal: Position in the task's sub-task list, from 0.
 --   sub_task_id: Sub-task id (integer).
@@ -16,4 +18,4 @@
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT history.*
 FROM stg_sub_tasks_history AS history
-WHERE history.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)
+WHERE history.snapshot_id IN (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

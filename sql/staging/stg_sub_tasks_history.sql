@@ -1,6 +1,7 @@
 -- Grain: one row per sub-task per task per committed snapshot.
 -- Purpose: Typed, renamed sub-tasks (the phases of a migration) as every snapshot saw them.
 -- Columns:
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
 --   snapshot_id: Snapshot that read the row.
 --   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Task the sub-task belongs to.
@@ -15,6 +16,7 @@
 --   process_trace: Detailed progress text.
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT
+    source,
     snapshot_id,
     snapshot_at,
     task_id,

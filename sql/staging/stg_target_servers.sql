@@ -1,8 +1,9 @@
--- Grain: one row per task that has a target server, in the latest committed snapshot.
+-- Grain: one row per task that has a target server, in its source's latest committed snapshot.
 -- Purpose: The target server of each current task.
 -- Columns:
---   snapshot_id: The latest snapshot.
---   snapshot_at: When the latest snapshot's listing started (UTC).
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
+--   snapshot_id: The source's latest snapshot.
+--   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Task the server belongs to.
 --   target_server_id: Target server id in SMS.
 --   target_vm_id: ECS id of the target server.
@@ -12,6 +13,7 @@
 --   target_os_version: OS version.
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT
+    servers.source,
     servers.snapshot_id,
     servers.snapshot_at,
     servers.task_id,
@@ -23,4 +25,4 @@ SELECT
     servers.os_version AS target_os_version,
     servers.extra
 FROM lake.target_servers AS servers
-WHERE servers.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)
+WHERE servers.snapshot_id IN (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

@@ -1,9 +1,12 @@
--- Grain: one row per task of the latest committed snapshot.
--- Purpose: The current state of every task: `stg_tasks_history` restricted to the
---     latest snapshot. A task absent from the latest snapshot is not here.
+-- Grain: one row per source and task, from that source's latest committed snapshot.
+-- Purpose: The current state of every task: `stg_tasks_history` restricted to each
+--     source's latest snapshot (sources are read at different times, so a source whose
+--     last run is older still shows its own latest state). A task absent from its
+--     source's latest snapshot is not here.
 -- Columns:
---   snapshot_id: The latest snapshot.
---   snapshot_at: When the latest snapshot's listing started (UTC).
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
+--   snapshot_id: The source's latest snapshot.
+--   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Migration task id.
 --   task_name: Task name.
 --   type: MIGRATE_FILE or MIGRATE_BLOCK.
@@ -47,4 +50,4 @@
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT history.*
 FROM stg_tasks_history AS history
-WHERE history.snapshot_id = (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)
+WHERE history.snapshot_id IN (SELECT snapshot_id FROM stg_snapshots WHERE is_latest)

@@ -1,7 +1,8 @@
--- Grain: one row per task per committed snapshot.
+-- Grain: one row per task per committed snapshot (a snapshot belongs to one source).
 -- Purpose: Typed, renamed migration tasks as every snapshot saw them (the input of
 --     the history marts: ETA accuracy, stalls, state transitions).
 -- Columns:
+--   source: Source the row was read from (see stg_snapshots); task ids are unique per source.
 --   snapshot_id: Snapshot that read the row.
 --   snapshot_at: When that snapshot's listing started (UTC).
 --   task_id: Migration task id (API `id`).
@@ -47,6 +48,7 @@
 --   evaluation_result: Network check: evaluation result.
 --   extra: Fields this schema version does not know, as JSON; null when none.
 SELECT
+    source,
     snapshot_id,
     snapshot_at,
     id AS task_id,

@@ -27,8 +27,8 @@ def test_eta_accuracy_compares_estimates_with_first_success(sql_on):
 def test_eta_bias_by_progress_band(sql_on):
     rows = sql_on("SELECT * FROM mart_eta_bias ORDER BY progress_band")
     assert rows == [
-        ("25-50%", 1, 1, -1800.0, 1800.0, 1800.0, 1800.0),
-        ("all", 1, 1, -1800.0, 1800.0, 1800.0, 1800.0),
+        ("test", "25-50%", 1, 1, -1800.0, 1800.0, 1800.0, 1800.0),
+        ("test", "all", 1, 1, -1800.0, 1800.0, 1800.0, 1800.0),
     ]
 
 

@@ -54,12 +54,8 @@ def test_a_lake_without_committed_snapshots_builds_every_model_empty(tmp_path: P
     warehouse = tmp_path / "warehouse.duckdb"
     counts = _row_counts(warehouse)
     assert len(counts) == 13
-    # Grouping-set marts keep their overall row (counts 0, rates null); the rest are empty.
-    nonempty = {name: n for name, n in counts.items() if n}
-    assert nonempty == {"mart_outcomes": 1, "mart_throughput_summary": 1, "mart_eta_bias": 1}
-    assert query(warehouse, "SELECT * FROM mart_outcomes") == [
-        ("overall", "all", "all", 0, 0, 0, 0, 0, None, None)
-    ]
+    # Every mart is per source, even the grouping-set ones: no source, no rows.
+    assert {name: n for name, n in counts.items() if n} == {}
     assert query(warehouse, "SELECT count(*) FROM stg_tasks_history") == [(0,)]
 
 
@@ -68,7 +64,7 @@ def test_each_model_reports_row_count_preview_and_passing_checks(scenario_run):
     [materialization] = result.asset_materializations_for_node("mart_task_durations")
     metadata = materialization.metadata
     assert metadata["dagster/row_count"].value == 8
-    assert metadata["preview"].value.splitlines()[0].startswith("| task_id | task_name |")
+    assert metadata["preview"].value.splitlines()[0].startswith("| source | task_id |")
     assert len(metadata["preview"].value.splitlines()) == 2 + 5
     evaluations = {
         (e.asset_key.to_user_string(), e.check_name): e.passed

@@ -28,7 +28,6 @@ def test_staging_reads_lake_relations_as_lake_asset_keys():
 
 def test_marts_depend_on_exactly_the_models_their_sql_reads():
     assert deps_of("mart_task_durations") == {
-        "stg_snapshots",
         "stg_sub_tasks",
         "stg_tasks",
         "stg_tasks_history",

@@ -2,12 +2,14 @@
 
 
 def test_daily_burndown_counts_and_cumulates_per_utc_day(sql_on):
-    rows = sql_on("SELECT strftime(day, '%m-%d'), * EXCLUDE (day) FROM mart_daily_burndown")
+    rows = sql_on(
+        "SELECT source, strftime(day, '%m-%d'), * EXCLUDE (source, day) FROM mart_daily_burndown"
+    )
     # d1: created T7 T1 T2 T3 T4 T8 T5 (7), started the same 7, completed T7 T1, failed T3 T2
     # d2 (latest snapshot's day): created T6 only
     assert rows == [
-        ("03-01", 7, 7, 2, 2, 7, 7, 2, 2, 3),
-        ("03-02", 1, 0, 0, 0, 8, 7, 2, 2, 4),
+        ("test", "03-01", 7, 7, 2, 2, 7, 7, 2, 2, 3),
+        ("test", "03-02", 1, 0, 0, 0, 8, 7, 2, 2, 4),
     ]
 
 
