@@ -1,6 +1,6 @@
 """Ours: ``ingest_snapshot`` exactly as the pipeline runs it, into a fresh lake.
 
-Concurrent exact listing, raw landing (gzip), flatten, Parquet, atomic commit — all of
+Concurrent exact listing, raw landing (zstd), flatten, Parquet, atomic commit — all of
 it timed, so the figure is what a scheduled run costs, not just the fetch.
 """
 

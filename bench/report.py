@@ -67,6 +67,19 @@ def _cells_table(cells: Mapping[str, Mapping[str, object]]) -> list[str]:
             f"| {_num(cell['parse_floor_s'], 3)} "
             f"| {_num(cell['flatten_over_parse_floor'], 2, '×')}{shared} |"
         )
+    cpu = [
+        f"{cell['tasks']:,}: {cell['flatten_cpu_s']:.3f} s vs {cell['parse_floor_cpu_s']:.3f} s"
+        for cell in cells.values()
+        if cell.get("flatten_cpu_s") is not None
+        and cell.get("parse_floor_cpu_s") is not None
+        and not cell.get("flatten_measured_in")
+    ]
+    if cpu:
+        lines += [
+            "",
+            "flatten parses on a pool of threads (Arrow's JSON reader, no GIL); the floor is "
+            "one thread. CPU seconds of all threads, flatten vs floor: " + "; ".join(cpu) + ".",
+        ]
     if any(cell.get("flatten_measured_in") for cell in cells.values()):
         lines += [
             "",

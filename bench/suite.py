@@ -19,7 +19,13 @@ from bench.summary import cell_key, summarise_cell
 ALL_CONTENDERS = ("ours", "naive", "dlt", "flatten")
 
 Progress = Callable[[str], None]
-FLATTEN_FIGURES = ("flatten_s", "parse_floor_s", "flatten_over_parse_floor")
+FLATTEN_FIGURES = (
+    "flatten_s",
+    "parse_floor_s",
+    "flatten_over_parse_floor",
+    "flatten_cpu_s",
+    "parse_floor_cpu_s",
+)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ def summarise_cell(
     floor_s = [float(r.details["parse_floor_s"]) for r in flatten_runs]
     medians["flatten_s"] = median(flatten_s) if flatten_s else None
     medians["parse_floor_s"] = median(floor_s) if floor_s else None
+    for figure in ("flatten_cpu_s", "parse_floor_cpu_s"):  # CPU of all threads, for context
+        values = [float(r.details[figure]) for r in flatten_runs if figure in r.details]
+        medians[figure] = median(values) if values else None
     cell.update(medians)
     cell["naive_over_ours"] = _ratio(medians["naive_s"], medians["ours_s"])
     cell["dlt_over_ours"] = _ratio(medians["dlt_s"], medians["ours_s"])

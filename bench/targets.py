@@ -120,7 +120,8 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "flatten_near_parse_floor",
-        "flatten + Parquet write within 3x of a bare orjson parse of the same pages (every N)",
+        "flatten (body to staged Parquet, parse included) within 3x of a bare orjson parse "
+        "of the same pages (every N)",
         3.0,
         "<=",
         _flatten_ratios,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from pipelines.lake.coerce import TIMESTAMP_MS_MAX, kind_of
 from pipelines.lake.extras import PREFIXED_KEYS, RECORD_KEYS, TASK_KEYS, Extras, find_extras
@@ -206,12 +207,14 @@ def _table(
     table: str,
     fields: dict[str, pa.Array],
     base: dict[str, pa.Array],
-    batch: _Batch,
+    batch: _Batch | None,
     unknown: set[str],
 ) -> pa.Table:
-    """One lake table from its converted fields (JSON key or ``(object, key)`` -> array)."""
+    """One lake table from its converted fields (JSON key or ``(object, key)`` -> array).
+
+    ``batch`` is None for tasks parsed by Arrow, which refuses unknown fields: no ``extra``.
+    """
     schema = TABLES[table]
-    records = batch.records[table]
     arrays = dict(base)
     doubles: list[pa.Array] = []
     millis: list[pa.Array] = []
@@ -225,7 +228,10 @@ def _table(
             doubles.append(array)
         arrays[column] = array  # integers were converted to their lake width directly
     _check_ranges(doubles, millis, table)
-    arrays["extra"] = _extra_column(table, records, batch, unknown)
+    if batch is None:
+        arrays["extra"] = pa.nulls(len(base["snapshot_id"]), pa.string())
+    else:
+        arrays["extra"] = _extra_column(table, batch.records[table], batch, unknown)
     return pa.Table.from_arrays([arrays[name] for name in schema.names], schema=schema)
 
 
@@ -259,11 +265,26 @@ def columnar_tables(
         return None
 
 
+def arrow_tables(
+    tasks: pa.StructArray, snapshot_id: str, snapshot_at: datetime
+) -> tuple[dict[str, pa.Table], frozenset[str]] | None:
+    """:func:`columnar_tables` for tasks :func:`arrow_page` parsed; None to fall back."""
+    try:
+        return _tables(tasks, None, snapshot_id, snapshot_at)
+    except (_NotExact, *_CONVERSION_ERRORS):
+        return None
+
+
 def _convert(
     tasks: list[Any], snapshot_id: str, snapshot_at: datetime
 ) -> tuple[dict[str, pa.Table], frozenset[str]]:
     batch = _Batch(tasks)
-    converted: pa.StructArray = pa.array(tasks, type=TASK_TYPE)
+    return _tables(pa.array(tasks, type=TASK_TYPE), batch, snapshot_id, snapshot_at)
+
+
+def _tables(
+    converted: pa.StructArray, batch: _Batch | None, snapshot_id: str, snapshot_at: datetime
+) -> tuple[dict[str, pa.Table], frozenset[str]]:
     top = dict(zip((field.name for field in TASK_TYPE), converted.flatten(), strict=True))
     ids = top["id"]
     if ids.null_count:
@@ -281,7 +302,7 @@ def _convert(
             task_fields[(obj, field)] = child
     tables = {
         "tasks": _table(
-            "tasks", task_fields, _snapshot_base(len(tasks), id_scalar, at_scalar), batch, unknown
+            "tasks", task_fields, _snapshot_base(len(ids), id_scalar, at_scalar), batch, unknown
         )
     }
     for table, (key, shape) in RECORD_SOURCES.items():
@@ -293,12 +314,14 @@ def _convert(
             ordinals = None
         else:
             records = pc.list_flatten(column)
+            if records.null_count:  # a null item: the validating path quarantines its task
+                raise _NotExact(f"an item of {key} is null")
             parents = pc.list_parent_indices(column).to_numpy()
             task_ids = ids.take(parents)
             offsets = column.offsets.to_numpy()
             positions = np.arange(len(parents), dtype=np.int64) + offsets[0]
             ordinals = pa.array((positions - offsets[parents]).astype(np.int32))
-        if len(records) != len(batch.records[table]):
+        if batch is not None and len(records) != len(batch.records[table]):
             raise _NotExact(f"{key} records do not line up")
         base = _snapshot_base(len(records), id_scalar, at_scalar)
         base["task_id"] = task_ids
@@ -307,3 +330,69 @@ def _convert(
         fields = dict(zip((f.name for f in records.type), records.flatten(), strict=True))
         tables[table] = _table(table, fields, base, batch, unknown)
     return tables, frozenset(unknown)
+
+
+#: A page body as the strict Arrow parse reads it: one row, ``count`` and the tasks.
+_PAGE_SCHEMA = pa.schema([pa.field("count", pa.int64()), pa.field("tasks", pa.list_(TASK_TYPE))])
+_BOM = b"\xef\xbb\xbf"
+_PAGE_PARSE = pa_json.ParseOptions(explicit_schema=_PAGE_SCHEMA, unexpected_field_behavior="error")
+
+
+def arrow_page(body: bytes) -> tuple[int, pa.StructArray] | None:
+    """``count`` and the tasks of a page body parsed by Arrow's C++ JSON reader, or None.
+
+    The reader runs without the GIL (so fetch threads parse in parallel) and is strict where
+    it matters: a value of another JSON type than its field, a fraction or an out-of-range
+    number for an integer, an unknown or repeated key, a bad escape — each fails the parse.
+    None then sends the body to the orjson parse and the validating flattener, which
+    decide (and quarantine) exactly as before. The reader does not check UTF-8, so the body
+    is checked here (orjson refuses invalid UTF-8), and so are the two things it takes that
+    orjson refuses: a byte-order mark, and ``NaN`` / ``Infinity`` literals. Also None for
+    anything else the client must judge: no ``count``, no ``tasks``, a null or empty id.
+    """
+    if body.startswith(_BOM):
+        return None
+    try:
+        _check_utf8(body)
+        read = pa_json.read_json(
+            pa.BufferReader(body),
+            read_options=pa_json.ReadOptions(
+                use_threads=False, block_size=max(len(body) + 1, 1 << 20)
+            ),
+            parse_options=_PAGE_PARSE,
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if read.num_rows != 1:
+        return None
+    count, listed = read.column("count")[0].as_py(), read.column("tasks").chunk(0)
+    if count is None or count < 0 or listed.null_count:
+        return None
+    tasks: pa.StructArray = listed.flatten()
+    if tasks.null_count:  # a null task
+        return None
+    if tasks.offset:  # keep ``StructArray.field`` (which ignores the offset) exact
+        tasks = pa.concat_arrays([tasks])
+    ids = tasks.field("id")
+    if ids.null_count or (len(ids) and pc.min(pc.binary_length(ids)).as_py() == 0):
+        return None
+    if (b"NaN" in body or b"Inf" in body) and not _all_finite(tasks):
+        return None
+    return count, tasks
+
+
+def _all_finite(array: pa.Array) -> bool:
+    """Whether every double inside ``array`` (nested structs and lists included) is finite."""
+    if pa.types.is_struct(array.type):
+        return all(_all_finite(child) for child in array.flatten())
+    if pa.types.is_list(array.type):
+        return _all_finite(pc.list_flatten(array))
+    if pa.types.is_floating(array.type):
+        return pc.all(pc.is_finite(array)).as_py() is not False
+    return True
+
+
+def _check_utf8(body: bytes) -> None:
+    """Raise ``ArrowInvalid`` unless ``body`` is valid UTF-8 (a C++ check, no GIL, no copy)."""
+    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int32))
+    pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(body)]).cast(pa.string())

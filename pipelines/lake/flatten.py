@@ -8,6 +8,7 @@ each column is gathered with a comprehension and built by Arrow (see :mod:`coerc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.lake.coerce import NOT_UTF8, describe, escaped, is_utf8, to_arrow
-from pipelines.lake.columnar import columnar_tables
+from pipelines.lake.columnar import arrow_tables, columnar_tables
 from pipelines.lake.extras import find_extras, json_text
 from pipelines.lake.schema import (
     FLAT_TABLES,
@@ -214,18 +215,26 @@ def _keep_mask(owners: list[int], bad: np.ndarray) -> np.ndarray:
 
 
 def flatten_tasks(
-    tasks: list[Any], snapshot_id: str, snapshot_at: datetime, *, columnar: bool = True
+    tasks: Sequence[Any], snapshot_id: str, snapshot_at: datetime, *, columnar: bool = True
 ) -> FlatBatch:
     """Flatten parsed tasks into one table per lake table (see :data:`schema.FLAT_TABLES`).
 
     ``snapshot_at`` must be timezone-aware; it is stored in UTC on every row. A batch the
     columnar fast path can store exactly goes that way (``columnar=False`` forbids it, for
-    comparisons); any other batch is validated task by task here.
+    comparisons); any other batch is validated task by task here. ``tasks`` may also be a
+    sequence with an ``arrow`` attribute (the listing's ``FreshTasks``): the same tasks
+    already parsed by Arrow, stored from there without building Python objects.
     """
     if snapshot_at.tzinfo is None:
         raise ValueError("snapshot_at must be timezone-aware (UTC)")
     snapshot_at = snapshot_at.astimezone(UTC)
-    if columnar and (fast := columnar_tables(tasks, snapshot_id, snapshot_at)) is not None:
+    arrow = getattr(tasks, "arrow", None) if columnar else None
+    fast = None if arrow is None else arrow_tables(arrow, snapshot_id, snapshot_at)
+    if fast is None:
+        tasks = tasks if type(tasks) is list else list(tasks)  # parses FreshTasks' body
+        if columnar:
+            fast = columnar_tables(tasks, snapshot_id, snapshot_at)
+    if fast is not None:
         tables, unknown = fast
         tables["quarantine"] = _quarantine_table([], snapshot_id, snapshot_at)
         return FlatBatch({name: tables[name] for name in FLAT_TABLES}, unknown)

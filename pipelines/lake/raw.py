@@ -1,7 +1,9 @@
-"""Raw landing: every page exactly as received (gzip), plus one ``pages.jsonl`` line each.
+"""Raw landing: every page exactly as received (zstd), plus one ``pages.jsonl`` line each.
 
 The raw pages are the lake's ground truth: :func:`pipelines.lake.store.reflatten` rebuilds a
-snapshot's tables from them without calling the API again.
+snapshot's tables from them without calling the API again. Pages are zstd frames
+(``page-NNNNNN.json.zst``, readable by the ``zstd`` tool); snapshots landed before that are
+gzip (``.json.gz``) and still read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+import pyarrow as pa
 
 from pipelines.lake.errors import LakeError
 from pipelines.lake.layout import PAGES_FILE
@@ -28,9 +31,10 @@ _CREDENTIAL_KEYS = frozenset(
 )
 
 
-#: gzip level of raw pages: level 1 is ~5x faster than 9 for files ~35 % bigger.
-RAW_GZIP_LEVEL = 1
-#: Threads compressing and writing pages (zlib and sha256 release the GIL).
+#: Codec of raw pages: zstd (level 1) compresses ~3x faster than gzip level 1, ~30 % smaller.
+RAW_CODEC = "zstd"
+RAW_SUFFIX = ".json.zst"
+#: Threads compressing and writing pages (zstd and sha256 release the GIL).
 RAW_WRITERS = 2
 #: Pages queued for compression before ``land`` waits (bounds memory).
 MAX_QUEUED_PAGES = 16
@@ -80,19 +84,19 @@ class RawLanding:
         self.bytes_written = 0
 
     def land(self, page: PageLike, new_rows: int) -> None:
-        """Queue the page body (gzip) and its meta line; the meta line goes last."""
+        """Queue the page body (zstd) and its meta line; the meta line goes last."""
         leaked = sorted(key for key in page.params if key.lower() in _CREDENTIAL_KEYS)
         if leaked:
             raise LakeError(f"page params carry credential-like keys {leaked}; refusing to land")
         self.pages += 1
         meta = {
             "seq": self.pages,
-            "file": f"page-{self.pages:06d}.json.gz",
+            "file": f"page-{self.pages:06d}{RAW_SUFFIX}",
             "params": dict(page.params),
             "received_at": page.received_at.isoformat(),
             "request_id": page.request_id,
             "count": page.count,
-            "rows": len(page.tasks),
+            "rows": _rows(page),
             "new_rows": new_rows,
             "bytes": len(page.body),
         }
@@ -101,7 +105,7 @@ class RawLanding:
 
     def _write_page(self, body: bytes, meta: dict[str, Any]) -> tuple[bytes, int]:
         """On a pool thread: the compressed page file; returns its meta line and file size."""
-        packed = gzip.compress(body, compresslevel=RAW_GZIP_LEVEL, mtime=0)
+        packed = pa.compress(body, codec=RAW_CODEC, asbytes=True)
         (self.directory / meta["file"]).write_bytes(packed)
         meta["sha256"] = hashlib.sha256(body).hexdigest()
         return orjson.dumps(meta, default=str) + b"\n", len(packed)
@@ -140,8 +144,14 @@ def read_raw_pages(directory: Path) -> Iterator[RawPage]:
         for number, line in enumerate(lines, start=1):
             try:
                 meta = orjson.loads(line)
-                body = gzip.decompress((directory / meta["file"]).read_bytes())
-            except (orjson.JSONDecodeError, KeyError, OSError, EOFError) as error:
+                body = _unpack(directory / meta["file"])
+            except (
+                orjson.JSONDecodeError,
+                KeyError,
+                OSError,
+                EOFError,
+                pa.ArrowException,
+            ) as error:
                 raise LakeError(f"{meta_path}:{number}: unreadable raw page ({error})") from None
             if hashlib.sha256(body).hexdigest() != meta["sha256"]:
                 raise LakeError(f"{directory / meta['file']}: body does not match its sha256")
@@ -154,3 +164,18 @@ def read_raw_pages(directory: Path) -> Iterator[RawPage]:
             if not isinstance(tasks, list):
                 raise LakeError(f"{directory / meta['file']}: 'tasks' is not an array")
             yield RawPage(meta, tasks)
+
+
+def _rows(page: PageLike) -> int:
+    """Tasks on the page; the client's pages know it without building Python tasks."""
+    rows = getattr(page, "rows", None)
+    return rows if isinstance(rows, int) else len(page.tasks)
+
+
+def _unpack(path: Path) -> bytes:
+    """A landed page's body: zstd, or gzip for pages landed before zstd."""
+    packed = path.read_bytes()
+    if path.name.endswith(".gz"):
+        return gzip.decompress(packed)
+    with pa.CompressedInputStream(pa.BufferReader(packed), RAW_CODEC) as stream:
+        return stream.read()

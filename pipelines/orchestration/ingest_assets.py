@@ -47,7 +47,7 @@ SPECS = [
         group_name=LAKE_GROUP,
         owners=OWNERS,
         kinds={"json"},
-        description="Every GET /v3/tasks page exactly as received (gzip), with its request, "
+        description="Every GET /v3/tasks page exactly as received (zstd), with its request, "
         "time and count, under lake/raw/ — re-flattenable without calling the API.",
     ),
     *[

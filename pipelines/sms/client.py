@@ -11,21 +11,32 @@ page — must spend the same budget with the same backoff.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+import pyarrow as pa
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    DecodeError,
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import InvalidHeader, MaxRetryError, ProtocolError
 from urllib3.util.retry import Retry
+
+from pipelines.lake.columnar import arrow_page
 
 from .auth import canonical_query, sign_headers
 from .contract import FILTER_NAMES, MAX_LIMIT, MAX_OFFSET
@@ -109,24 +120,67 @@ class ClientStats:
             }
 
 
-@dataclass(frozen=True)
 class Page:
-    """One answered request: the raw body for landing and its tasks parsed once."""
+    """One answered request: the raw body for landing and its tasks, parsed once.
 
-    params: dict[str, str | int]
-    received_at: datetime
-    request_id: str | None
-    body: bytes = field(repr=False)
-    count: int
-    tasks: list[dict[str, Any]] = field(repr=False)
+    A body the strict Arrow parse accepts (see :func:`pipelines.lake.columnar.arrow_page`)
+    arrives as ``arrow``, the lake's task struct, built in the fetch thread without holding
+    the GIL; ``tasks`` (Python objects) is then parsed from the body only if asked for.
+    Any other body arrives as ``tasks`` only, parsed and checked by :func:`parse_page`.
+    """
+
+    def __init__(
+        self,
+        params: dict[str, str | int],
+        received_at: datetime,
+        request_id: str | None,
+        body: bytes,
+        count: int,
+        tasks: list[dict[str, Any]] | None = None,
+        arrow: pa.StructArray | None = None,
+    ) -> None:
+        if tasks is None and arrow is None:
+            raise ValueError("a Page needs its tasks, as Python objects or as Arrow")
+        self.params = params
+        self.received_at = received_at
+        self.request_id = request_id
+        self.body = body
+        self.count = count
+        self.arrow = arrow
+        if tasks is not None:
+            self.__dict__["tasks"] = tasks
+
+    def __repr__(self) -> str:
+        return f"Page(params={self.params!r}, count={self.count}, rows={self.rows})"
+
+    @functools.cached_property
+    def tasks(self) -> list[dict[str, Any]]:
+        """The tasks as parsed JSON (from the body, on first use, when Arrow parsed it)."""
+        return parse_page(self.body)[1]
+
+    @functools.cached_property
+    def task_ids(self) -> list[str]:
+        return self.values_of("id")
+
+    @property
+    def rows(self) -> int:
+        return len(self.arrow) if self.arrow is not None else len(self.tasks)
+
+    def values_of(self, key: str) -> list[Any]:
+        """``key``'s value in each task (None where absent), without building the tasks."""
+        if self.arrow is not None:
+            return self.arrow.field(key).to_pylist()
+        return [task.get(key) for task in self.tasks]
 
     def as_meta(self) -> dict[str, Any]:
         """What to record about the page beside its raw body (no secrets by construction)."""
-        meta = asdict(self)
-        del meta["body"], meta["tasks"]
-        meta["received_at"] = self.received_at.isoformat()
-        meta["rows"] = len(self.tasks)
-        return meta
+        return {
+            "params": dict(self.params),
+            "received_at": self.received_at.isoformat(),
+            "request_id": self.request_id,
+            "count": self.count,
+            "rows": self.rows,
+        }
 
 
 class MalformedPage(ProtocolError):
@@ -211,7 +265,7 @@ class SmsClient:
                     stream=True,
                     allow_redirects=False,
                 )
-                body = response.content
+                body = _read_body(response)
             except requests.exceptions.SSLError as exc:
                 raise SmsApiError(f"TLS failure talking to {self._url}: {exc}") from None
             except requests.exceptions.RequestException as exc:
@@ -230,7 +284,7 @@ class SmsClient:
             if status >= 300:
                 raise _api_error(status, body, request_id, params, retryable=False)
             try:
-                count, tasks = parse_page(body)
+                count, tasks, arrow = parse_body(body)
             except MalformedPage as exc:
                 retry = self._spend(retry, params, error=exc, last=f"{exc} (HTTP {status})")
                 continue
@@ -241,6 +295,7 @@ class SmsClient:
                 body=body,
                 count=count,
                 tasks=tasks,
+                arrow=arrow,
             )
 
     def _headers(self, pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -314,6 +369,19 @@ def query_params(
     return params
 
 
+def parse_body(
+    body: bytes,
+) -> tuple[int, list[dict[str, Any]] | None, pa.StructArray | None]:
+    """``count`` and the tasks: as Arrow when the strict Arrow parse takes the body (no GIL,
+    no Python objects), else as parsed JSON checked by :func:`parse_page` (which raises
+    :class:`MalformedPage` for a body that is not a page)."""
+    parsed = arrow_page(body)
+    if parsed is not None:
+        return parsed[0], None, parsed[1]
+    count, tasks = parse_page(body)
+    return count, tasks, None
+
+
 def parse_page(body: bytes) -> tuple[int, list[dict[str, Any]]]:
     """``count`` and ``tasks`` of a page body, or :class:`MalformedPage` saying what is wrong."""
     try:
@@ -382,6 +450,24 @@ def _error_fields(body: bytes) -> tuple[str | None, str | None]:
 
 def _describe(params: Mapping[str, str | int]) -> str:
     return " ".join(f"{name}={value}" for name, value in params.items())
+
+
+def _read_body(response: requests.Response) -> bytes:
+    """The whole body in one read (``response.content`` reads it 10 kB at a time in Python).
+
+    urllib3's errors are wrapped as ``response.content`` would wrap them, so the retry
+    loop treats a cut or undecodable body the same way.
+    """
+    try:
+        return response.raw.read(decode_content=True)
+    except ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+    except DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
+    except SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
 
 
 def _is_transport_failure(exc: requests.exceptions.RequestException) -> bool:

@@ -18,17 +18,75 @@ the listing's business.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
+
+import pyarrow as pa
 
 from .client import Page, SmsClient
 from .contract import MAX_OFFSET
 from .errors import ListingIncomplete
 
-OnPage = Callable[[Page, list[dict[str, Any]]], None]
+OnPage = Callable[[Page, Sequence[dict[str, Any]]], None]
+
+
+class FreshTasks(Sequence[dict[str, Any]]):
+    """The tasks of an Arrow-parsed page never handed over before, by position in the page.
+
+    It reads like the list of those tasks (their JSON objects are parsed from the body on
+    first use), and also offers them as ``arrow`` rows with their ``ids``, so the lake can
+    store them without ever building Python objects.
+    """
+
+    def __init__(self, page: Page, positions: list[int]) -> None:
+        self.page = page
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        tasks = self.page.tasks
+        if isinstance(index, slice):
+            return [tasks[position] for position in self.positions[index]]
+        return tasks[self.positions[index]]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        tasks = self.page.tasks
+        return (tasks[position] for position in self.positions)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FreshTasks({len(self)} of {self.page!r})"
+
+    @property
+    def is_whole_page(self) -> bool:
+        return len(self.positions) == self.page.rows
+
+    @functools.cached_property
+    def ids(self) -> list[str]:
+        ids = self.page.task_ids
+        return list(ids) if self.is_whole_page else [ids[position] for position in self.positions]
+
+    @functools.cached_property
+    def arrow(self) -> pa.StructArray:
+        arrow = self.page.arrow
+        assert arrow is not None
+        return arrow if self.is_whole_page else arrow.take(pa.array(self.positions, pa.int64()))
 
 
 @dataclass(frozen=True)
@@ -75,18 +133,23 @@ class ListingTally:
     def deliver(self, page: Page, *, is_reread: bool) -> None:
         """Hand the page and its never-seen tasks to ``on_page`` (on this, the caller's, thread)."""
         self.pages += 1
-        fresh: list[dict[str, Any]] = []
-        for task in page.tasks:
-            task_id = task["id"]
+        positions: list[int] = []
+        projects = page.values_of("enterprise_project_id")
+        for position, task_id in enumerate(page.task_ids):
             if task_id not in self.seen:
                 self.seen.add(task_id)
-                fresh.append(task)
-                project = task.get("enterprise_project_id")
+                positions.append(position)
+                project = projects[position]
                 if isinstance(project, str) and project:
                     self.enterprise_projects.add(project)
         if is_reread:
-            self.recovered += len(fresh)
+            self.recovered += len(positions)
         if self.on_page is not None:
+            fresh: Sequence[dict[str, Any]]
+            if page.arrow is not None:
+                fresh = FreshTasks(page, positions)
+            else:
+                fresh = [page.tasks[position] for position in positions]
             self.on_page(page, fresh)
 
 
@@ -189,7 +252,7 @@ class PassReader:
         for attempt in range(self.empty_page_retries + 1):
             page = self.client.get_page(0, self.step, filters)
             self.tally.deliver(page, is_reread=is_reread)
-            rows = len(page.tasks)
+            rows = page.rows
             if rows or not page.count:
                 if rows < min(self.step, page.count):
                     self.step = rows
@@ -237,15 +300,15 @@ class PassReader:
         """Record the wanted rows of ``page``; return the request still needed for its gap."""
         result.counts_seen.add(page.count)
         skip = request.start - request.offset
-        wanted = page.tasks[skip : request.end - request.offset]
-        for task in wanted:
-            task_id = task["id"]
+        wanted = page.task_ids[skip : request.end - request.offset]
+        states = page.values_of("state")[skip : request.end - request.offset]
+        for task_id, state in zip(wanted, states, strict=True):
             if task_id in result.ids:
                 self.tally.duplicates_removed += 1
                 continue
             result.ids.add(task_id)
-            if task.get("state") in self.unfilterable_states:
-                result.unfilterable[task_id] = task["state"]
+            if state in self.unfilterable_states:
+                result.unfilterable[task_id] = state
         reached = request.start + len(wanted)
         still_wanted = min(request.end, page.count)
         if reached >= still_wanted:
@@ -272,7 +335,7 @@ def _head_moved(head: Page, closing: Page) -> bool:
     A closing page shorter than the first (the server started clamping) is
     compared on the rows it has; an empty one proves nothing, so it counts as moved.
     """
-    closing_ids = [task["id"] for task in closing.tasks]
+    closing_ids = closing.task_ids
     if not closing_ids:
-        return bool(head.tasks) or closing.count != 0
-    return closing_ids != [task["id"] for task in head.tasks[: len(closing_ids)]]
+        return bool(head.task_ids) or closing.count != 0
+    return closing_ids != head.task_ids[: len(closing_ids)]

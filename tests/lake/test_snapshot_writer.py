@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from lake_pages import SNAPSHOT_AT, SNAPSHOT_ID, make_page, task_with_id
@@ -33,6 +34,11 @@ LATER_ID = "20240502T090000Z-d4e5f6"
 def writer(lake: Path, snapshot_id: str = SNAPSHOT_ID, at: datetime = SNAPSHOT_AT, **kw):
     options = {"source": "simulator", "is_simulated": True, "filters": {}} | kw
     return SnapshotWriter(lake, snapshot_id, at, **options)
+
+
+def unzstd(packed: bytes) -> bytes:
+    with pa.CompressedInputStream(pa.BufferReader(packed), "zstd") as stream:
+        return stream.read()
 
 
 def lake_files(lake: Path) -> list[str]:
@@ -145,17 +151,17 @@ def test_raw_pages_are_landed_exactly_as_received(lake, tasks):
     )
     assert sorted(p.name for p in raw.iterdir()) == [
         "commit.json",
-        "page-000001.json.gz",
-        "page-000002.json.gz",
+        "page-000001.json.zst",
+        "page-000002.json.zst",
         "pages.jsonl",
     ]
     for number, page in enumerate(pages, start=1):
-        assert gzip.decompress((raw / f"page-{number:06d}.json.gz").read_bytes()) == page.body
+        assert unzstd((raw / f"page-{number:06d}.json.zst").read_bytes()) == page.body
     lines = [json.loads(line) for line in (raw / "pages.jsonl").read_text().splitlines()]
     assert lines == [
         {
             "seq": n,
-            "file": f"page-{n:06d}.json.gz",
+            "file": f"page-{n:06d}.json.zst",
             "params": {"limit": 200, "offset": offset},
             "received_at": "2024-05-01T12:30:00+00:00",
             "request_id": f"req-{offset}",
@@ -281,6 +287,27 @@ def test_reflatten_rebuilds_the_same_tables_from_raw_pages(lake, tasks, full_tas
     assert not (lake / ".staging" / SNAPSHOT_ID).exists()
 
 
+def test_reflatten_reads_raw_pages_landed_as_gzip_before_zstd(lake, tasks):
+    write_first(lake, tasks)
+    before = {table: read_table(lake, table) for table in FLAT_TABLES}
+    raw = (
+        lake
+        / "raw"
+        / "source=simulator"
+        / "snapshot_date=2024-05-01"
+        / f"snapshot_id={SNAPSHOT_ID}"
+    )
+    lines = (raw / "pages.jsonl").read_text().replace(".json.zst", ".json.gz")
+    for packed in sorted(raw.glob("*.json.zst")):
+        gz = packed.with_name(packed.name.replace(".zst", ".gz"))
+        gz.write_bytes(gzip.compress(unzstd(packed.read_bytes()), mtime=0))
+        packed.unlink()
+    (raw / "pages.jsonl").write_text(lines)
+    reflatten(lake, SNAPSHOT_ID)
+    for table in FLAT_TABLES:
+        assert read_table(lake, table).equals(before[table]), table
+
+
 def test_reflatten_refuses_an_uncommitted_snapshot(lake):
     with pytest.raises(LakeError, match="not committed"):
         reflatten(lake, SNAPSHOT_ID)
@@ -342,10 +369,10 @@ def test_reflatten_refuses_raw_pages_that_do_not_match_their_checksum(lake, task
         / "snapshot_date=2024-05-01"
         / f"snapshot_id={SNAPSHOT_ID}"
     )
-    page = raw / "page-000002.json.gz"
-    page.write_bytes(gzip.compress(b'{"count": 4, "tasks": []}'))
+    page = raw / "page-000002.json.zst"
+    page.write_bytes(pa.compress(b'{"count": 4, "tasks": []}', codec="zstd", asbytes=True))
     before = {table: read_table(lake, table) for table in FLAT_TABLES}
-    with pytest.raises(LakeError, match="page-000002.json.gz: body does not match its sha256"):
+    with pytest.raises(LakeError, match="page-000002.json.zst: body does not match its sha256"):
         reflatten(lake, SNAPSHOT_ID)
     for table in FLAT_TABLES:
         assert read_table(lake, table).equals(before[table]), table

@@ -1,6 +1,6 @@
 """Find secret strings anywhere a run leaves text: files of any format, decoded first.
 
-Compressed or binary containers are opened the way a reader would (gzip, Parquet,
+Compressed or binary containers are opened the way a reader would (gzip, zstd, Parquet,
 DuckDB, xlsx/zip) so a canary cannot hide inside compression; everything else is
 scanned as raw bytes (SQLite stores text as-is).
 """
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 
@@ -50,6 +51,9 @@ def decoded_bytes(path: Path) -> bytes:
     name = path.name
     if name.endswith(".gz"):
         return raw + gzip.decompress(raw)
+    if name.endswith(".zst"):
+        with pa.CompressedInputStream(pa.BufferReader(raw), "zstd") as stream:
+            return raw + stream.read()
     if name.endswith(".parquet"):
         return raw + _parquet_text(path)
     if name.endswith(".duckdb"):

@@ -86,7 +86,7 @@ def test_no_canary_secret_appears_in_any_output(
     ]
     assert metadata, "the successful runs materialised nothing"
     assert (data_dir / "warehouse.duckdb").is_file() and (data_dir / "exports").is_dir()
-    assert any((data_dir / "lake" / "raw").rglob("*.gz")), "no raw pages were landed"
+    assert any((data_dir / "lake" / "raw").rglob("*.zst")), "no raw pages were landed"
 
     assert find_in_texts([captured.out, captured.err, *errors, *metadata], CANARIES) == []
     assert find_secrets([dagster_home, data_dir], CANARIES) == []
@@ -112,3 +112,17 @@ def test_the_scanner_finds_a_canary_in_every_format_it_decodes(tmp_path: Path) -
     found = find_secrets([tmp_path], CANARIES)
 
     assert sorted(line.rsplit(": ", 1)[1] for line in found) == sorted(CANARIES)
+
+
+def test_the_scanner_reads_inside_zstd_raw_pages(tmp_path: Path) -> None:
+    """Raw pages are zstd: a canary must not hide inside the compression."""
+    import pyarrow as pa
+
+    text = (("lorem ipsum dolor sit amet " * 40 + CANARY_TOKEN + " and more words ") * 30).encode()
+    packed = pa.compress(text, codec="zstd", asbytes=True)
+    assert CANARY_TOKEN.encode() not in packed  # only decoding can find it
+    (tmp_path / "page-000001.json.zst").write_bytes(packed)
+
+    found = find_secrets([tmp_path], CANARIES)
+
+    assert [line.rsplit(": ", 1)[1] for line in found] == [CANARY_TOKEN]

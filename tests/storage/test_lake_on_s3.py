@@ -74,7 +74,7 @@ def test_a_snapshot_lands_on_s3_with_every_task_and_nothing_left_locally(s3_env:
     assert {k for k in keys if k.startswith("lake/raw/")} == {
         raw + "commit.json",
         raw + "pages.jsonl",
-        *(raw + f"page-{n:06d}.json.gz" for n in range(1, row.pages + 1)),
+        *(raw + f"page-{n:06d}.json.zst" for n in range(1, row.pages + 1)),
     }
     assert not any(".staging" in key for key in keys)
 
