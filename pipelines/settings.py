@@ -38,6 +38,7 @@ ENV_VARS: dict[str, str] = {
     "SMS_SCHEDULE_CRON": "Cron of the refresh schedule (default every 30 minutes)",
     "SMS_SOURCES": "Path of a sources.yaml naming many SMS accounts (docs/sources.md); "
     "unset = the single source above",
+    "SMS_EXECUTOR": "Executor of Dagster runs: in_process (default) or multiprocess",
     "SMS_SIMULATOR_TASKS": "Tasks in the built-in simulator (default 2500)",
     "SMS_SIMULATOR_SEED": "Seed of the built-in simulator (default 7)",
     "SMS_STALL_SNAPSHOTS": "Snapshots without progress before a task counts as stalled (default 3)",
