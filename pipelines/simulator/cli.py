@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"sms-simulator: cannot listen on {args.host}:{args.port}: {error.strerror}")
         return 1
+    # Both stop it, even when started from a shell that ignores SIGINT (a background job
+    # inherits SIG_IGN, and Python then installs no Ctrl-C handler of its own).
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         _announce(simulator, config, args.host)
