@@ -64,6 +64,24 @@ def read_table(lake_root: LakeRoot, table: str, snapshot_id: str | None = None) 
     return pa.concat_tables([_read_file(path, table) for path in wanted])
 
 
+def latest_snapshot_row(lake_root: LakeRoot, source: str | None = None) -> SnapshotRow | None:
+    """The newest committed snapshot (of ``source`` when given), or None.
+
+    Reads one commit file, not the whole log: snapshot ids (the file names) start with their
+    UTC time, so the newest is the greatest name, as in :func:`list_snapshots`' order.
+    """
+    partition = f"source={source}"
+    commits = [
+        path
+        for path in published_files(lake_root, "snapshots")
+        if source is None or path.parent.parent.name == partition
+    ]
+    if not commits:
+        return None
+    newest = max(commits, key=lambda path: path.name)
+    return SnapshotRow(**_read_file(newest, "snapshots").to_pylist()[0])
+
+
 def list_snapshots(lake_root: LakeRoot) -> list[SnapshotRow]:
     """The committed snapshots, oldest first."""
     rows = read_table(lake_root, "snapshots").to_pylist()

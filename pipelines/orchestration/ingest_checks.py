@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lake.layout import table_file
-from pipelines.lake.readers import SnapshotRow, list_snapshots
+from pipelines.lake.readers import SnapshotRow, latest_snapshot_row
 from pipelines.orchestration.ingest_assets import lake_key
 from pipelines.orchestration.resources import DataStorage
 from pipelines.storage.duckdb_fs import lake_connection
@@ -36,8 +36,8 @@ def latest_snapshot(
     lake_root: Path | RemotePath, source: str | None = None
 ) -> LatestSnapshot | None:
     """The newest committed snapshot (of ``source`` when given), or None."""
-    snapshots = [row for row in list_snapshots(lake_root) if source in (None, row.source)]
-    return LatestSnapshot(lake_root, snapshots[-1]) if snapshots else None
+    row = latest_snapshot_row(lake_root, source)
+    return None if row is None else LatestSnapshot(lake_root, row)
 
 
 def _scalar(sql: str, files: list[Path | RemotePath]) -> int:

@@ -88,9 +88,8 @@ def _wait_until_up(served: Served, log: Path) -> None:
     pytest.fail(f"webserver not up after {START_TIMEOUT_S:.0f} s: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture
-def served(sources_env, tmp_path: Path) -> Iterator[Served]:
-    home = tmp_path / "serve_home"  # empty: serve.sh links deploy/dagster.yaml into it
+def _start_serve(home: Path, log: Path) -> Served:
+    """``deploy/serve.sh`` in its own session on a free loopback port, output to ``log``."""
     port = free_port()
     env = {
         **os.environ,
@@ -98,7 +97,6 @@ def served(sources_env, tmp_path: Path) -> Iterator[Served]:
         "SMS_SCHEDULE_CRON": QUIET_CRON,
         "SMS_WEBSERVER_PORT": str(port),
     }
-    log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [str(DEPLOY_DIR / "serve.sh")],
@@ -108,12 +106,19 @@ def served(sources_env, tmp_path: Path) -> Iterator[Served]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    served = Served(f"http://127.0.0.1:{port}", home, process)
+    return Served(f"http://127.0.0.1:{port}", home, process)
+
+
+@pytest.fixture
+def served(sources_env, tmp_path: Path) -> Iterator[Served]:
+    log = tmp_path / "serve.log"
+    # An empty home: serve.sh links deploy/dagster.yaml into it.
+    served = _start_serve(tmp_path / "serve_home", log)
     try:
         _wait_until_up(served, log)
         yield served
     finally:
-        _stop(process)
+        _stop(served.process)
 
 
 def _wait_for_healthy_daemons(served: Served) -> list[dict]:
@@ -167,24 +172,9 @@ def test_serve_runs_the_webserver_and_daemon_with_the_documented_deployment(serv
 
 
 def test_nothing_is_left_running_after_serve_stops(sources_env, tmp_path: Path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path / "home"),
-        "SMS_SCHEDULE_CRON": QUIET_CRON,
-        "SMS_WEBSERVER_PORT": str(port),
-    }
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(DEPLOY_DIR / "serve.sh")],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    served = Served(f"http://127.0.0.1:{port}", tmp_path / "home", process)
+    served = _start_serve(tmp_path / "home", log)
+    process = served.process
     try:
         _wait_until_up(served, log)
         os.killpg(process.pid, signal.SIGINT)
