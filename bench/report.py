@@ -78,7 +78,9 @@ def _cells_table(cells: Mapping[str, Mapping[str, object]]) -> list[str]:
         lines += [
             "",
             "flatten parses on a pool of threads (Arrow's JSON reader, no GIL); the floor is "
-            "one thread. CPU seconds of all threads, flatten vs floor: " + "; ".join(cpu) + ".",
+            "one thread. Both are timed warm, after the same work on the first pages (a fresh "
+            "process's one-time costs stay in ours' end-to-end figure). CPU seconds of all "
+            "threads, flatten vs floor: " + "; ".join(cpu) + ".",
         ]
     if any(cell.get("flatten_measured_in") for cell in cells.values()):
         lines += [

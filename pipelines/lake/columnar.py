@@ -316,11 +316,12 @@ def _tables(
             records = pc.list_flatten(column)
             if records.null_count:  # a null item: the validating path quarantines its task
                 raise _NotExact(f"an item of {key} is null")
-            parents = pc.list_parent_indices(column).to_numpy()
-            task_ids = ids.take(parents)
+            parent_indices = pc.list_parent_indices(column)
+            task_ids = ids.take(parent_indices)
+            parents = parent_indices.to_numpy()
             offsets = column.offsets.to_numpy()
             positions = np.arange(len(parents), dtype=np.int64) + offsets[0]
-            ordinals = pa.array((positions - offsets[parents]).astype(np.int32))
+            ordinals = _int32_array((positions - offsets[parents]).astype(np.int32))
         if batch is not None and len(records) != len(batch.records[table]):
             raise _NotExact(f"{key} records do not line up")
         base = _snapshot_base(len(records), id_scalar, at_scalar)
@@ -330,6 +331,12 @@ def _tables(
         fields = dict(zip((f.name for f in records.type), records.flatten(), strict=True))
         tables[table] = _table(table, fields, base, batch, unknown)
     return tables, frozenset(unknown)
+
+
+def _int32_array(values: np.ndarray) -> pa.Array:
+    """``values`` as an Arrow array, zero-copy. (``pa.array`` on a numpy array looks for
+    ``np.ma``, which numpy imports lazily: ~35 ms inside the first run of every process.)"""
+    return pa.Array.from_buffers(pa.int32(), len(values), [None, pa.py_buffer(values)])
 
 
 #: A page body as the strict Arrow parse reads it: one row, ``count`` and the tasks.

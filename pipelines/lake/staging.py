@@ -42,8 +42,8 @@ PARTIAL = ".partial"
 STARTING_GRACE_S = 60.0
 
 
-#: Row groups queued for the background writer before the caller waits (bounds memory).
-MAX_QUEUED_WRITES = 4
+#: Row groups queued per table for its writer thread before the caller waits (bounds memory).
+MAX_QUEUED_WRITES = 2
 
 
 def _key_column(table: str) -> str:
@@ -51,14 +51,17 @@ def _key_column(table: str) -> str:
 
 
 class BackgroundWrites:
-    """One thread writing row groups, in submission order, while the caller flattens on.
+    """One thread writing one table's row groups, in submission order, while the caller
+    flattens on.
 
     Parquet encoding and zstd release the GIL, so on two cores they overlap the next page's
-    flattening. A failed write surfaces on the next :meth:`submit` or :meth:`wait`.
+    flattening, and each table having its own thread lets the last row groups, the footers
+    and the fsyncs of all tables run at once when a snapshot closes (at small N that tail is
+    most of the work). A failed write surfaces on the next :meth:`submit` or :meth:`wait`.
     """
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-parquet")
+    def __init__(self, table: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lake-{table}")
         self._queued: deque[Future[None]] = deque()
 
     def submit(self, write: Callable[[], None]) -> None:
@@ -82,11 +85,9 @@ class BackgroundWrites:
 class StagedTable:
     """One table's staging Parquet file, fed per page and written in row groups."""
 
-    def __init__(
-        self, path: Path, table: str, row_group_rows: int, writes: BackgroundWrites
-    ) -> None:
+    def __init__(self, path: Path, table: str, row_group_rows: int) -> None:
         self.path = path
-        self._writes = writes
+        self._writes = BackgroundWrites(table)
         self.table = table
         self.row_group_rows = row_group_rows
         self.rows = 0
@@ -111,16 +112,20 @@ class StagedTable:
         self._writes.submit(lambda: writer.write_table(batch, row_group_size=batch.num_rows))
         self._buffer, self._buffered = [], 0
 
-    def close(self) -> None:
-        """Flush, close and fsync the file (idempotent)."""
+    def start_close(self) -> None:
+        """Queue the last row group, the footer and the fsync on this table's thread."""
         if self._writer is None:
             return
         self._flush()
-        self._writes.wait()
-        self._writer.close()
+        writer, path = self._writer, self.path
         self._writer = None
-        with self.path.open("rb") as handle:
-            os.fsync(handle.fileno())
+        self._writes.submit(lambda: _close_synced(writer, path))
+
+    def close(self) -> None:
+        """Flush, close and fsync the file, then stop its thread (idempotent)."""
+        self.start_close()
+        self._writes.wait()
+        self._writes.shutdown()
 
     def drop_tasks(self, removed_ids: set[str]) -> None:
         """Rewrite the closed file without the rows of ``removed_ids`` (the rare path)."""
@@ -141,7 +146,8 @@ class StagedTable:
         self.rows = kept
 
     def abandon(self) -> None:
-        """Close the file without flushing (call after the background writes stopped)."""
+        """Stop the table's thread and close the file without flushing."""
+        self._writes.shutdown()
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
@@ -152,6 +158,13 @@ def _parquet_writer(path: Path, table: str) -> pq.ParquetWriter:
     schema = TABLES[table].with_metadata({"sms_lake_schema_version": str(SCHEMA_VERSION)})
     # Plain encoding + zstd: ~20 % less CPU than dictionary encoding, and smaller files here.
     return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=False)
+
+
+def _close_synced(writer: pq.ParquetWriter, path: Path) -> None:
+    """Write the footer, then make the file durable (the commit renames it next)."""
+    writer.close()
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 class StagedSnapshot:
@@ -170,11 +183,8 @@ class StagedSnapshot:
             ) from None
         self._lock = (self.directory / LOCK_FILE).open("w")
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        self._writes = BackgroundWrites()
         self.tables = {
-            table: StagedTable(
-                self.directory / f"{table}.parquet{PARTIAL}", table, ROW_GROUP_ROWS, self._writes
-            )
+            table: StagedTable(self.directory / f"{table}.parquet{PARTIAL}", table, ROW_GROUP_ROWS)
             for table in FLAT_TABLES
         }
         self.unknown_fields: set[str] = set()
@@ -232,8 +242,9 @@ class StagedSnapshot:
         """Close every staged file; drop ``removed_ids`` rows if any."""
         self._flush_arrow()
         for staged in self.tables.values():
+            staged.start_close()  # every table's tail at once, each on its own thread
+        for staged in self.tables.values():
             staged.close()
-        self._writes.shutdown()
         if removed_ids:
             for staged in self.tables.values():
                 staged.drop_tasks(removed_ids)
@@ -241,7 +252,6 @@ class StagedSnapshot:
 
     def discard(self) -> None:
         """Remove the staging directory and release the lock (after an abort or a publish)."""
-        self._writes.shutdown()
         for staged in self.tables.values():
             staged.abandon()
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import re
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -377,3 +378,23 @@ def test_reflatten_refuses_raw_pages_that_do_not_match_their_checksum(lake, task
     for table in FLAT_TABLES:
         assert read_table(lake, table).equals(before[table]), table
     assert not (lake / ".staging" / SNAPSHOT_ID).exists()
+
+
+def test_a_table_whose_file_cannot_be_finished_fails_the_commit_and_stops_every_writer(
+    lake, tasks, monkeypatch
+):
+    """Each table closes on its own thread: one failing must still fail the whole commit,
+    publish nothing, and leave no writer thread behind."""
+    real_close = staging._close_synced
+
+    def disk_full_for_sub_tasks(writer, path):
+        if path.name.startswith("sub_tasks."):
+            raise OSError("No space left on device")
+        real_close(writer, path)
+
+    monkeypatch.setattr(staging, "_close_synced", disk_full_for_sub_tasks)
+    with pytest.raises(OSError, match="No space left"), writer(lake) as w:
+        w.add_page(make_page(tasks), tasks)
+        w.commit(api_count=4, task_ids=None, removed_ids=set(), pages=1)
+    assert lake_files(lake) == []
+    assert [t.name for t in threading.enumerate() if t.name.startswith("lake-")] == []
