@@ -123,6 +123,7 @@ def test_unknown_nested_keys_and_non_finite_numbers_step_aside():
         b'{"count": 2, "tasks": [{"id": "a"}]}\n{"count": 2, "tasks": [{"id": "b"}]}',
         b'{"count": 1, "tasks": [{"id": "a", "migrate_speed": NaN}]}',  # orjson refuses these
         b'{"count": 1, "tasks": [{"id": "a", "network_check_info": {"network_delay": -Infinity}}]}',
+        b'{"count": 2, "tasks": [{"id": "a"}, {"id": "b", "total_cpu_usage": Infinity}]}',
         b'\xef\xbb\xbf{"count": 1, "tasks": [{"id": "a"}]}',
         b"[]",
         b"",
