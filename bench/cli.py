@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.skip_warehouse or args.quick):
             from bench.warehouse_build import measure_warehouse_build
 
-            warehouse = measure_warehouse_build(workroot / "warehouse", runs, progress)
+            warehouse = measure_warehouse_build(workroot / "warehouse", progress)
         scale = None
         if not (args.skip_scale or args.quick):
             scale = run_scale_recorded(scale_options(args, workroot), DEMO_TOKEN, progress)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.lake.layout import published_files
+from pipelines.lake.layout import check_snapshot_id, published_files, snapshot_date
 from pipelines.lake.schema import TABLES
 from pipelines.storage.remote_path import RemotePath
 
@@ -40,6 +40,21 @@ class SnapshotRow:
 def committed_ids(lake_root: LakeRoot) -> set[str]:
     """Ids of the committed snapshots (their commit file is in place)."""
     return {path.stem for path in published_files(lake_root, "snapshots")}
+
+
+def is_committed(lake_root: LakeRoot, snapshot_id: str, snapshot_at: datetime) -> bool:
+    """Whether ``snapshot_id`` has a commit file, under any source.
+
+    Only the days the id names (its ``YYYYMMDD`` start) and ``snapshot_at`` falls on are
+    looked in, not every commit: a writer's check then costs the same on day 1 and after
+    a year of half-hourly snapshots (listing every commit took ~130 ms a call by then).
+    """
+    check_snapshot_id(snapshot_id)
+    days = {f"{snapshot_id[:4]}-{snapshot_id[4:6]}-{snapshot_id[6:8]}", snapshot_date(snapshot_at)}
+    return any(
+        any((lake_root / "snapshots").glob(f"source=*/snapshot_date={day}/{snapshot_id}.parquet"))
+        for day in sorted(days)
+    )
 
 
 def _read_file(path: Path | RemotePath, table: str) -> pa.Table:

@@ -41,6 +41,7 @@ from pipelines.lake.raw import PageLike, RawLanding, read_raw_pages
 from pipelines.lake.readers import (
     SnapshotRow,
     committed_ids,
+    is_committed,
     list_snapshots,
     read_table,
 )
@@ -171,7 +172,7 @@ class SnapshotWriter:
         self._done = False
 
     def __enter__(self) -> Self:
-        if self.snapshot_id in committed_ids(self.lake_root):
+        if is_committed(self.lake_root, self.snapshot_id, self.snapshot_at):
             raise LakeError(f"snapshot {self.snapshot_id} is already committed")
         self._stage = StagedSnapshot(self.lake_root, self.snapshot_id, self.snapshot_at)
         try:

@@ -27,10 +27,17 @@ class SimulatorConfig:
     sk: str = field(default=DEMO_SK, repr=False)
     project_id: str = DEMO_PROJECT_ID
     start_time: datetime = DEFAULT_START_TIME
+    #: New tasks created per simulated hour, on average (Poisson) when the clock advances.
+    arrivals_per_hour: float = 1.0
+    #: Fewest new tasks per clock advance: 1, so every advance shows a new task at the head;
+    #: 0 lets a low ``arrivals_per_hour`` hold (a long history of a small account).
+    min_arrivals_per_advance: int = 1
 
     def __post_init__(self) -> None:
         if self.tasks < 0:
             raise ValueError(f"tasks must be >= 0, got {self.tasks}")
+        if self.arrivals_per_hour < 0 or self.min_arrivals_per_advance < 0:
+            raise ValueError("arrivals_per_hour and min_arrivals_per_advance must be >= 0")
         if self.start_time.tzinfo is None:
             raise ValueError("start_time must be timezone-aware (UTC)")
         if not (self.token and self.ak and self.sk and self.project_id):

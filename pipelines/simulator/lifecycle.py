@@ -14,10 +14,16 @@ from .store import TaskStore
 ARRIVALS_PER_HOUR = 1.0
 
 
-def advance_account(store: TaskStore, old_ms: int, new_ms: int) -> None:
+def advance_account(
+    store: TaskStore,
+    old_ms: int,
+    new_ms: int,
+    arrivals_per_hour: float = ARRIVALS_PER_HOUR,
+    min_arrivals: int = 1,
+) -> None:
     """Apply ``(old_ms, new_ms]`` of simulated time to ``store``: deterministic per seed."""
     rng = store.factory.rng
-    expected = ARRIVALS_PER_HOUR * (new_ms - old_ms) / HOUR_MS
-    arrivals = max(1, int(rng.poisson(expected)))
+    expected = arrivals_per_hour * (new_ms - old_ms) / HOUR_MS
+    arrivals = max(min_arrivals, int(rng.poisson(expected)))
     store.add_arrivals(arrivals, old_ms, new_ms)
     store.rerender_live(new_ms)

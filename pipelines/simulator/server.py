@@ -64,7 +64,13 @@ class SimulatorServer:
         self.host, self.port = host, port
         self.clock = SimClock(self.config.start_time)
         self.store: TaskStore = new_store(self.config.tasks, self.config.seed, self.clock.now_ms)
-        self.clock.on_advance = lambda old_ms, new_ms: advance_account(self.store, old_ms, new_ms)
+        self.clock.on_advance = lambda old_ms, new_ms: advance_account(
+            self.store,
+            old_ms,
+            new_ms,
+            self.config.arrivals_per_hour,
+            self.config.min_arrivals_per_advance,
+        )
         self.requests: list[RequestRecord] = []
         self._requests_lock = threading.Lock()
         self._http: _HTTPServer | None = None

@@ -249,6 +249,18 @@ def test_a_committed_snapshot_cannot_be_written_again(lake, tasks):
         pass
 
 
+def test_an_id_committed_under_another_source_cannot_be_written_again(lake, tasks):
+    write_first(lake, tasks)
+    with pytest.raises(LakeError, match="already committed"), writer(lake, source="other"):
+        pass
+
+
+def test_an_id_committed_on_its_own_day_is_found_when_given_another_time(lake, tasks):
+    write_first(lake, tasks)  # SNAPSHOT_ID names SNAPSHOT_AT's day
+    with pytest.raises(LakeError, match="already committed"), writer(lake, at=LATER_AT):
+        pass
+
+
 def test_small_pages_are_batched_into_row_groups(lake, tasks, full_task, monkeypatch):
     monkeypatch.setattr(staging, "ROW_GROUP_ROWS", 5)
     many = [task_with_id(full_task, f"t-{i}") for i in range(12)]

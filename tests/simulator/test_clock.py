@@ -81,3 +81,28 @@ def test_same_seed_and_advances_give_the_same_account() -> None:
         return sim.store.tasks()
 
     assert run() == run()
+
+
+def test_an_account_with_no_arrivals_keeps_its_tasks() -> None:
+    config = SimulatorConfig(tasks=50, seed=7, arrivals_per_hour=0, min_arrivals_per_advance=0)
+    sim = SimulatorServer(config)
+    before = sim.store.ids()
+    for _ in range(48):
+        sim.clock.advance(timedelta(minutes=30))
+    assert sim.store.ids() == before
+
+
+def test_arrivals_follow_the_configured_rate_without_a_floor() -> None:
+    config = SimulatorConfig(tasks=50, seed=7, arrivals_per_hour=0.5, min_arrivals_per_advance=0)
+    sim = SimulatorServer(config)
+    for _ in range(48 * 20):  # 20 days of half-hourly advances: 240 expected arrivals
+        sim.clock.advance(timedelta(minutes=30))
+    added = sim.store.count() - 50
+    assert 200 < added < 280  # the floor of one per advance would have made it >= 960
+
+
+def test_negative_arrival_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="arrivals_per_hour"):
+        SimulatorConfig(arrivals_per_hour=-1)
+    with pytest.raises(ValueError, match="min_arrivals_per_advance"):
+        SimulatorConfig(min_arrivals_per_advance=-1)
