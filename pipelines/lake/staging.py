@@ -43,7 +43,7 @@ STARTING_GRACE_S = 60.0
 
 
 #: Row groups queued per table for its writer thread before the caller waits (bounds memory).
-MAX_QUEUED_WRITES = 2
+MAX_QUEUED_WRITES = 1
 
 
 def _key_column(table: str) -> str:
