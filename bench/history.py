@@ -37,12 +37,10 @@ from pathlib import Path
 
 from pipelines.lake.store import SnapshotWriter, new_snapshot_id
 from pipelines.simulator import SimulatorConfig, SimulatorServer
+from pipelines.simulator.config import ARRIVALS_PER_HOUR
 from pipelines.simulator.store import NO_FILTER
 from pipelines.sms.client import Page, parse_body
 from pipelines.sms.paging import FreshTasks
-
-#: Mean new tasks per simulated hour when not given (the simulator's default).
-DEFAULT_ARRIVALS_PER_HOUR = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class HistoryPlan:
     tasks: int
     snapshots: int
     interval: timedelta
-    arrivals_per_hour: float = DEFAULT_ARRIVALS_PER_HOUR
+    arrivals_per_hour: float = ARRIVALS_PER_HOUR
     seed: int = 7
 
 
@@ -151,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--arrivals-per-hour",
         type=float,
-        default=DEFAULT_ARRIVALS_PER_HOUR,
+        default=ARRIVALS_PER_HOUR,
         help="mean new tasks per simulated hour (no floor per snapshot)",
     )
     parser.add_argument("--seed", type=int, default=7)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+#: Mean new tasks per simulated hour unless configured otherwise.
+ARRIVALS_PER_HOUR = 1.0
+
 DEMO_TOKEN = "sms-simulator-demo-token"
 DEMO_AK = "SMSSIMDEMOAK0000000000"
 DEMO_SK = "sms-simulator-demo-secret-key-not-a-real-secret"
@@ -28,7 +31,7 @@ class SimulatorConfig:
     project_id: str = DEMO_PROJECT_ID
     start_time: datetime = DEFAULT_START_TIME
     #: New tasks created per simulated hour, on average (Poisson) when the clock advances.
-    arrivals_per_hour: float = 1.0
+    arrivals_per_hour: float = ARRIVALS_PER_HOUR
     #: Fewest new tasks per clock advance: 1, so every advance shows a new task at the head;
     #: 0 lets a low ``arrivals_per_hour`` hold (a long history of a small account).
     min_arrivals_per_advance: int = 1

@@ -8,10 +8,9 @@ RUNNING tasks change; every other state is frozen as generated.
 
 from __future__ import annotations
 
+from .config import ARRIVALS_PER_HOUR
 from .data import HOUR_MS
 from .store import TaskStore
-
-ARRIVALS_PER_HOUR = 1.0
 
 
 def advance_account(
