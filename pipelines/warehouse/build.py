@@ -77,17 +77,38 @@ def _empty_relation(schema: pa.Schema) -> str:
     return f"SELECT {', '.join(columns)} WHERE false"
 
 
-def _parquet_scan(lake_root: Path | RemotePath, table: str) -> str | None:
+def _parquet_scan(
+    con: duckdb.DuckDBPyConnection, lake_root: Path | RemotePath, table: str
+) -> str | None:
     """``read_parquet`` over one lake table, or None when it has no files yet."""
     table_dir = lake_root / table
     if not any(table_dir.glob(TABLE_FILES_GLOB)):
         return None
-    pattern = str(table_dir / TABLE_FILES_GLOB)
+    pattern = sql_string(str(table_dir / TABLE_FILES_GLOB))
     hive_types = ", ".join(f"'{name}': {sql_type}" for name, sql_type in _PARTITION_TYPES.items())
+    union_by_name = "false" if _files_share_one_schema(con, pattern) else "true"
     return (
-        f"read_parquet({sql_string(pattern)}, hive_partitioning = true, "
-        f"union_by_name = true, hive_types = {{{hive_types}}})"
+        f"read_parquet({pattern}, hive_partitioning = true, "
+        f"union_by_name = {union_by_name}, hive_types = {{{hive_types}}})"
     )
+
+
+def _files_share_one_schema(con: duckdb.DuckDBPyConnection, pattern: str) -> bool:
+    """Whether every file matching ``pattern`` (a SQL literal) has the same columns and types.
+
+    ``union_by_name`` lets files written by older code (fewer columns) be read with NULLs,
+    but it reads every file's footer each time a view is bound: at a year of half-hourly
+    snapshots that was most of a build and gigabytes of memory. Checking once here keeps it
+    for the lakes that need it. (Without it DuckDB takes the first file's columns and
+    matches the others by name, the same result when all schemas are equal.)
+    """
+    signatures = con.execute(
+        "SELECT count(DISTINCT signature) FROM ("
+        "  SELECT string_agg(concat_ws(' ', name, type, converted_type, logical_type), ', '"
+        "                    ORDER BY name) AS signature"
+        f"  FROM parquet_schema({pattern}) GROUP BY file_name)"
+    ).fetchone()
+    return signatures is not None and signatures[0] <= 1
 
 
 def create_lake_schema(con: duckdb.DuckDBPyConnection, lake_root: Path | RemotePath) -> None:
@@ -98,7 +119,7 @@ def create_lake_schema(con: duckdb.DuckDBPyConnection, lake_root: Path | RemoteP
     """
     con.execute(f"DROP SCHEMA IF EXISTS {LAKE_SCHEMA} CASCADE")
     con.execute(f"CREATE SCHEMA {LAKE_SCHEMA}")
-    snapshots_scan = _parquet_scan(lake_root, "snapshots")
+    snapshots_scan = _parquet_scan(con, lake_root, "snapshots")
     snapshots_select = (
         f"SELECT * FROM {snapshots_scan}"
         if snapshots_scan
@@ -108,7 +129,7 @@ def create_lake_schema(con: duckdb.DuckDBPyConnection, lake_root: Path | RemoteP
     for table, schema in TABLES.items():
         if table == "snapshots":
             continue
-        scan = _parquet_scan(lake_root, table)
+        scan = _parquet_scan(con, lake_root, table)
         if scan is None:
             body = _empty_relation(schema)
         else:

@@ -3,6 +3,10 @@
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pyarrow.parquet as pq
+
+from pipelines.warehouse.build import create_lake_schema
 
 from .conftest import materialize_warehouse, query
 from .lake_builder import LakeBuilder
@@ -80,3 +84,44 @@ def test_each_model_reports_row_count_preview_and_passing_checks(scenario_run):
     [published] = result.asset_materializations_for_node("warehouse")
     assert published.asset_key == dg.AssetKey(["warehouse"])
     assert published.metadata["snapshots"].value == 4
+
+
+def _lake_view(lake: Path, sql: str) -> tuple[str, list[tuple]]:
+    """The ``lake.tasks`` view's definition and ``sql``'s rows on a fresh connection."""
+    with duckdb.connect() as con:
+        create_lake_schema(con, lake)
+        [definition] = con.execute(
+            "SELECT sql FROM duckdb_views() WHERE schema_name = 'lake' AND view_name = 'tasks'"
+        ).fetchone()
+        return definition, con.execute(sql).fetchall()
+
+
+def test_files_from_before_a_column_was_added_read_it_as_null(tmp_path: Path):
+    lake = tmp_path / "lake"
+    builder = LakeBuilder(lake)
+    builder.snapshot("2024-03-01 10:00", [t1("S1")])
+    # The first snapshot's tasks file as older code wrote it, one column short.
+    [old_file] = (lake / "tasks").rglob("*.parquet")
+    old = pq.read_table(old_file)
+    pq.write_table(old.drop_columns(["network_check_info_migration_speed"]), old_file)
+    builder.snapshot("2024-03-02 10:00", [t1("S2")])
+    definition, rows = _lake_view(
+        lake,
+        "SELECT strftime(snapshot_at, '%d'), network_check_info_migration_speed "
+        "FROM lake.tasks ORDER BY snapshot_at",
+    )
+    assert rows == [("01", None), ("02", 100.0)]
+    assert "union_by_name = true" in definition
+
+
+def test_files_of_one_schema_are_read_without_union_by_name(tmp_path: Path):
+    # union_by_name reads every file's footer at each bind: at a year of snapshots, minutes
+    lake = tmp_path / "lake"
+    builder = LakeBuilder(lake)
+    builder.snapshot("2024-03-01 10:00", [t1("S1")])
+    builder.snapshot("2024-03-02 10:00", [t1("S2")])
+    definition, rows = _lake_view(
+        lake, "SELECT count(*), count(network_check_info_migration_speed) FROM lake.tasks"
+    )
+    assert rows == [(2, 1)]
+    assert "union_by_name = false" in definition
