@@ -28,10 +28,11 @@ CONTENDER_MODULES: dict[str, str] = {
     "flatten": "bench.contender_flatten",
     "warehouse": "bench.contender_warehouse",
 }
-# pandas is not a dependency of ours (only of the bench extra). Installed beside it,
-# pyarrow would import it lazily on its first conversion — ~1 s and tens of MB that a
-# deployment never pays — so these children run as if it were absent.
-WITHOUT_PANDAS = frozenset({"ours", "flatten"})
+#: Children running our code, set up as our processes are: pandas is not a dependency of
+#: ours (only of the bench extra); installed beside it, pyarrow would import it lazily on its
+#: first conversion (~1 s and tens of MB no deployment pays), so it is hidden. And Arrow's
+#: pool is the one ``pipelines`` picks, which must happen before pyarrow is imported.
+OUR_CODE = frozenset({"ours", "flatten"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--page-size", type=int, default=200)
     args = parser.parse_args(argv)
-    if args.contender in WITHOUT_PANDAS:
+    if args.contender in OUR_CODE:
         hide_modules("pandas")
+        from pipelines.lake.allocator import prefer_system_allocator
+
+        prefer_system_allocator()
     module = importlib.import_module(CONTENDER_MODULES[args.contender])
     context = RunContext(
         base_url=args.base_url,

@@ -156,10 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
+    machine = describe_machine(REPO_ROOT).as_dict()  # the load average before the runs
     started = time.monotonic()
     try:
         if args.scale:
-            return _scale_only(args, workroot, out_dir, progress)
+            return _scale_only(args, machine, workroot, out_dir, progress)
         cells = run_suite(options, DEMO_TOKEN, progress)
         warehouse = None
         if not (args.skip_warehouse or args.quick):
@@ -179,7 +180,6 @@ def main(argv: list[str] | None = None) -> int:
             "method": METHOD,
             "total_s": round(time.monotonic() - started, 1),
         }
-        machine = describe_machine(REPO_ROOT).as_dict()
         results = build_results(machine, settings, cells, warehouse, scale)
         _publish(results, out_dir, progress)
     finally:
@@ -189,11 +189,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scale_only(
-    args: argparse.Namespace, workroot: Path, out_dir: Path, progress: Callable[[str], None]
+    args: argparse.Namespace,
+    machine: dict[str, object],
+    workroot: Path,
+    out_dir: Path,
+    progress: Callable[[str], None],
 ) -> int:
     from pipelines.simulator import DEMO_TOKEN
 
-    machine = describe_machine(REPO_ROOT).as_dict()  # the load average at the start
     scale = run_scale(scale_options(args, workroot), DEMO_TOKEN, progress)
     scale["machine"] = machine  # it may be measured on another day than the other figures
     results = _previous_results(out_dir) or build_results(machine, {}, {})

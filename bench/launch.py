@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.child import RESULT_PREFIX, TOKEN_ENV
+from pipelines.lake.allocator import POOL_ENV, USER_POOL
 
 CHILD_TIMEOUT_S = 900.0
 
@@ -35,9 +36,13 @@ def child_environment() -> dict[str, str]:
 
     With ``PYTHONDONTWRITEBYTECODE`` set, every run would recompile each lazily imported
     module from source inside its timed region — seconds that no installed deployment pays.
+    Arrow's pool goes back to what the user chose: importing ``pipelines`` here set ours,
+    which the other contenders must not inherit (our children set it again themselves).
     """
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if USER_POOL is None:
+        env.pop(POOL_ENV, None)
     repo_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH")) if p)
     return env
