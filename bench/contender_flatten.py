@@ -19,12 +19,16 @@ Both are timed warm: first the same work runs untimed over the first ``WARM_UP_P
 pages (the flatten into a throwaway staging directory). A fresh process pays once for
 starting threads, pyarrow's first use of each kernel and writer, and its memory pool's
 first pages; at 5,000 tasks that is a visible share of the stage, yet it is per process,
-not per page, and ``ours`` (a whole run in a fresh process) still pays it.
+not per page, and ``ours`` (a whole run in a fresh process) still pays it. Then each is
+timed ``PASSES`` times, alternating, and its fastest pass counts: a 0.05 s parse moved by
+half between passes of one process with the state of the heap it allocates from, and the
+best pass is what a floor means (the same rule for the flatten keeps the ratio fair).
 """
 
 from __future__ import annotations
 
 import gc
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +52,8 @@ SNAPSHOT_AT = datetime(2026, 1, 5, tzinfo=UTC)
 CONCURRENCY = 8
 WARM_UP_PAGES = 3
 WARM_UP_SNAPSHOT_ID = "20260104T000000Z-be0c40"
+#: Timed passes of each (alternating, in one process); the fastest counts.
+PASSES = 3
 
 
 def _lake_root(context: RunContext) -> Path:
@@ -111,8 +117,16 @@ def run(context: RunContext) -> ContenderRun:
     parse_floor(warm_up)
     flatten(warm_up, context.workdir / "warm-up", WARM_UP_SNAPSHOT_ID)
 
-    parse_floor_s, parse_floor_cpu_s = _timed(lambda: parse_floor(fetched))
-    flatten_s, flatten_cpu_s = _timed(lambda: flatten(fetched, _lake_root(context), SNAPSHOT_ID))
+    floor_passes, flatten_passes = [], []
+    for attempt in range(PASSES):
+        last = attempt == PASSES - 1  # its staged snapshot is the one read back
+        lake_root = _lake_root(context) if last else context.workdir / f"pass-{attempt}"
+        floor_passes.append(_timed(lambda: parse_floor(fetched)))
+        flatten_passes.append(_timed(lambda root=lake_root: flatten(fetched, root, SNAPSHOT_ID)))
+        if not last:
+            shutil.rmtree(lake_root)
+    parse_floor_s, parse_floor_cpu_s = min(floor_passes)
+    flatten_s, flatten_cpu_s = min(flatten_passes)
     return ContenderRun(
         seconds=flatten_s,
         details={

@@ -32,9 +32,10 @@ from pipelines.lake.schema import FLAT_TABLES, SCHEMA_VERSION, TABLES
 
 #: Rows buffered per table before a row group is written (small pages are batched). Two
 #: row groups per table are in memory (one filling, one being written), so this sets how
-#: peak RSS grows with N: 5,000 -> 65,735 tasks grew it 1.45x at 8,192 and 1.56x at 16,384
-#: (bench/, simulator, system allocator).
-ROW_GROUP_ROWS = 8_192
+#: peak RSS grows with N: 5,000 -> 65,735 tasks grew it 1.36x at 4,096, 1.45x at 8,192 and
+#: 1.56x at 16,384 (bench/, simulator, system allocator). It also lets a 5,000-task
+#: snapshot write its tasks while later pages are parsed, not all at the end.
+ROW_GROUP_ROWS = 4_096
 #: Arrow-parsed tasks gathered before they are flattened together.
 ARROW_BATCH_ROWS = 4_096
 LOCK_FILE = "lock"
