@@ -108,8 +108,16 @@ def test_results_md_shows_the_scale_table_and_the_flatness_verdict():
         "rss_flat_threshold": 1.25,
         "rss_flat": True,
     }
-    markdown = render_markdown(build_results(MACHINE, {}, {}, None, scale))
+    scale_machine = {**MACHINE, "cpu_model": "AMD EPYC", "date": "2026-11-29 02:30 UTC"}
+    markdown = render_markdown(
+        build_results(MACHINE, {}, {}, None, {**scale, "machine": scale_machine})
+    )
     assert "## Wall time and peak RSS" not in markdown  # a scale-only results file
+    # it may be measured on another day, so on another machine than the other figures
+    assert (
+        f"Measured 2026-11-29 02:30 UTC on AMD EPYC ({MACHINE['cores']} cores) at commit "
+        f"`{MACHINE['git_commit']}`; load average (1 min) at start: {MACHINE['load_average_1m']}."
+    ) in markdown
     assert (
         "| 3 | 3,000 | 3/3 | yes | 25.0 | 120 | 2 | 8.0 / 9.0 / 15.0 | 300.0 / 305.0 / 310.0 "
         "| queued 30.5 s after the last ingest, built in 12.0 s |"
