@@ -47,8 +47,8 @@ def scale_section(scale: Mapping[str, object]) -> list[str]:
     measured = scale.get("machine")
     when = (
         [
-            f"Measured {measured['date']} on {measured.get('cpu_model', '–')} "
-            f"({measured.get('cores', '–')} cores) at commit `{measured['git_commit']}`; "
+            f"Measured {measured['date']} on {measured['cpu_model']} "
+            f"({measured['cores']} cores) at commit `{measured['git_commit']}`; "
             f"load average (1 min) at start: {measured.get('load_average_1m', '–')}.",
             "",
         ]
